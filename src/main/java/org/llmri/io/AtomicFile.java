@@ -1,0 +1,85 @@
+package org.llmri.io;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.llmri.LlmriException;
+
+/**
+ * Writes files so that a reader never sees a half-written one: the bytes go to a temporary name in the
+ * same folder ({@code name.partial}), which is renamed over the target only when complete.
+ */
+public final class AtomicFile {
+    private AtomicFile() {}
+
+    /** Something that writes a whole file to a stream. */
+    @FunctionalInterface
+    public interface Writer {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** The temporary name used while {@code target} is being written. */
+    public static Path partialOf(Path target) {
+        return target.resolveSibling(target.getFileName() + ".partial");
+    }
+
+    public static void write(Path target, Writer writer) {
+        Path tmp = partialOf(target);
+        try {
+            Path parent = target.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+                writer.writeTo(out);
+            }
+            commit(tmp, target);
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new LlmriException(target + ": cannot write (" + describe(e) + ")", e);
+        } catch (RuntimeException e) {
+            deleteQuietly(tmp);
+            throw e;
+        }
+    }
+
+    public static void writeString(Path target, String text) {
+        write(target, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /** Renames a finished temporary file over its target, atomically where the file system allows. */
+    public static void commit(Path tmp, Path target) {
+        try {
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new LlmriException(target + ": cannot finish writing (" + describe(e) + ")", e);
+        }
+    }
+
+    /** A short, human reason for an I/O failure; names a full disk plainly. */
+    public static String describe(IOException e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("No space left")) return "disk full";
+        if (e instanceof java.nio.file.NoSuchFileException) return "no such file or folder";
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        return e.getClass().getSimpleName() + ": " + m;
+    }
+
+    static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // best effort: the .partial name already tells it is incomplete
+        }
+    }
+
+    static UncheckedIOException unchecked(IOException e) {
+        return new UncheckedIOException(e);
+    }
+}
