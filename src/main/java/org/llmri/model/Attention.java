@@ -1,0 +1,54 @@
+package org.llmri.model;
+
+import org.llmri.tensor.Kernels;
+import org.llmri.tensor.Threads;
+
+/** Causal multi-head attention of a step's rows over their sequences' cached keys and values. */
+final class Attention {
+    private Attention() {}
+
+    static void run(Threads threads, Step step, KvCache cache, int layer, float[] q, float[] k, float[] v,
+                    float[] ctx, int heads, int width) {
+        int n = step.rows();
+        int hd = width / heads;
+        float scale = (float) Math.pow(hd, -0.5);
+        // write this step's keys and values first: a prompt's rows attend to each other
+        for (int i = 0; i < n; i++) {
+            int slot = step.slots()[i];
+            int pos = step.positions()[i];
+            cache.ensure(slot, pos + 1);
+            System.arraycopy(k, i * width, cache.keys(slot, layer), pos * width, width);
+            System.arraycopy(v, i * width, cache.values(slot, layer), pos * width, width);
+        }
+        threads.forRange(n * heads, 1, (from, to) -> {
+            float[] qs = new float[hd];
+            float[] scores = new float[0];
+            for (int job = from; job < to; job++) {
+                int i = job / heads;
+                int head = job % heads;
+                int slot = step.slots()[i];
+                int len = step.positions()[i] + 1;
+                if (scores.length < len) scores = new float[Math.max(len, 2 * scores.length)];
+                int qo = i * width + head * hd;
+                for (int d = 0; d < hd; d++) qs[d] = q[qo + d] * scale;
+                float[] keys = cache.keys(slot, layer);
+                float[] values = cache.values(slot, layer);
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < len; j++) {
+                    float s = Kernels.dot(qs, 0, keys, j * width + head * hd, hd);
+                    scores[j] = s;
+                    if (s > max) max = s;
+                }
+                float sum = 0f;
+                for (int j = 0; j < len; j++) {
+                    float e = (float) Math.exp(scores[j] - max);
+                    scores[j] = e;
+                    sum += e;
+                }
+                float inv = 1f / sum;
+                java.util.Arrays.fill(ctx, qo, qo + hd, 0f);
+                for (int j = 0; j < len; j++) Kernels.axpy(scores[j] * inv, values, j * width + head * hd, ctx, qo, hd);
+            }
+        });
+    }
+}

@@ -1,0 +1,58 @@
+package org.llmri.probe;
+
+import org.llmri.model.ForwardHook;
+import org.llmri.model.Step;
+import org.llmri.model.TapPoint;
+
+/**
+ * Copies the chosen taps' values at a step's output rows (the positions that produce the next token)
+ * into one unit vector per output: {@link #row(int)} after the step.
+ */
+public final class Recorder implements ForwardHook {
+    private final TapSet set;
+    private final int[][] index; // [point][layer + 1] -> offset in the unit vector, or -1
+    private float[] buffer = new float[0];
+    private int outputs;
+
+    public Recorder(TapSet set) {
+        this.set = set;
+        this.index = new int[TapPoint.values().length][set.layers() + 1];
+        for (int[] a : index) java.util.Arrays.fill(a, -1);
+        for (int i = 0; i < set.taps().size(); i++) {
+            var t = set.taps().get(i);
+            index[t.point().ordinal()][t.layer() + 1] = set.offset(i);
+        }
+    }
+
+    public TapSet tapSet() {
+        return set;
+    }
+
+    @Override
+    public void at(TapPoint point, int layer, float[] values, int width, Step step) {
+        int off = index[point.ordinal()][layer + 1];
+        if (off < 0) return;
+        int m = step.outputs();
+        int units = set.units();
+        if (outputs != m || buffer.length < m * units) {
+            if (buffer.length < m * units) buffer = new float[m * units];
+            outputs = m;
+        }
+        for (int o = 0; o < m; o++) {
+            System.arraycopy(values, step.outputRows()[o] * width, buffer, o * units + off, width);
+        }
+    }
+
+    /** The unit vector of output o of the last step: {@code buffer()[o * units() ...]}. */
+    public float[] buffer() {
+        return buffer;
+    }
+
+    public int units() {
+        return set.units();
+    }
+
+    public int offsetOf(int output) {
+        return output * set.units();
+    }
+}

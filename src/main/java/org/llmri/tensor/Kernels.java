@@ -1,0 +1,237 @@
+package org.llmri.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The hot loops, vectorised with the Vector API. Every dot product is accumulated in one fixed order
+ * (lane-wise FMAs over k, one lane reduction, then the scalar tail) whatever the batch, so a row's
+ * result does not depend on which other rows share its batch.
+ */
+public final class Kernels {
+    private Kernels() {}
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    static final ValueLayout.OfFloat F32LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort I16LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** Output rows of the weight matrix converted per tile; 4 keeps 16 accumulators in registers. */
+    static final int TILE = 4;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static final class Scratch {
+        float[] tile = new float[0];
+        short[] raw = new short[0];
+
+        float[] tile(int n) {
+            if (tile.length < n) tile = new float[n];
+            return tile;
+        }
+
+        short[] raw(int n) {
+            if (raw.length < n) raw = new short[n];
+            return raw;
+        }
+    }
+
+    /**
+     * y[r, o] = bias[o] + sum_k x[r, k] * W[o, k] for r in [0, rows): a Linear layer on a batch of rows.
+     * x is [rows, in] and y is [rows, out], both row-major; bias may be null.
+     */
+    public static void linear(Threads threads, float[] x, int rows, Matrix w, float[] bias, float[] y) {
+        int n = w.rows();
+        threads.forRange(n, TILE * 4, (from, to) -> linearRange(x, rows, w, bias, y, from, to));
+    }
+
+    /** As {@link #linear} but only for the output columns [from, to) (one thread's share). */
+    public static void linearRange(float[] x, int rows, Matrix w, float[] bias, float[] y, int from, int to) {
+        int k = w.cols(), n = w.rows();
+        Scratch s = SCRATCH.get();
+        float[] tile = s.tile(TILE * k);
+        for (int o = from; o < to; o += TILE) {
+            int nt = Math.min(TILE, to - o);
+            toFloats(w, o, nt, tile, s);
+            int r = 0;
+            if (nt == TILE) {
+                for (; r + 4 <= rows; r += 4) block4x4(x, r, k, tile, y, n, o);
+            }
+            for (; r < rows; r++) {
+                for (int j = 0; j < nt; j++) y[r * n + o + j] = dot(tile, j * k, x, r * k, k);
+            }
+        }
+        if (bias != null) {
+            for (int r = 0; r < rows; r++) {
+                int base = r * n;
+                for (int o = from; o < to; o++) y[base + o] += bias[o];
+            }
+        }
+    }
+
+    /** Upcasts weight rows [row, row + count) to float32 in tile[j * cols ...]. */
+    static void toFloats(Matrix w, int row, int count, float[] tile, Scratch s) {
+        int k = w.cols();
+        MemorySegment seg = w.data();
+        long off = w.rowOffset(row);
+        int total = count * k;
+        switch (w.storage()) {
+            case F32 -> MemorySegment.copy(seg, F32LE, off, tile, 0, total);
+            case F16 -> {
+                short[] raw = s.raw(total);
+                MemorySegment.copy(seg, I16LE, off, raw, 0, total);
+                f16ToF32(raw, tile, total);
+            }
+            case BF16 -> {
+                short[] raw = s.raw(total);
+                MemorySegment.copy(seg, I16LE, off, raw, 0, total);
+                bf16ToF32(raw, tile, total);
+            }
+        }
+    }
+
+    // Simple counted loops: C2 compiles these to vcvtph2ps / shifts over whole vectors.
+    static void f16ToF32(short[] src, float[] dst, int n) {
+        for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(src[i]);
+    }
+
+    static void bf16ToF32(short[] src, float[] dst, int n) {
+        for (int i = 0; i < n; i++) dst[i] = Float.intBitsToFloat(src[i] << 16);
+    }
+
+    /** The dot product of a[ao, ao + n) and b[bo, bo + n) in the kernels' fixed order. */
+    public static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += a[ao + i] * b[bo + i];
+        return sum;
+    }
+
+    /** Four rows of x against four weight rows: 16 independent dot products, same order as {@link #dot}. */
+    private static void block4x4(float[] x, int r, int k, float[] tile, float[] y, int n, int o) {
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int x0 = r * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+        int bound = S.loopBound(k);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector w0 = FloatVector.fromArray(S, tile, i);
+            FloatVector w1 = FloatVector.fromArray(S, tile, k + i);
+            FloatVector w2 = FloatVector.fromArray(S, tile, 2 * k + i);
+            FloatVector w3 = FloatVector.fromArray(S, tile, 3 * k + i);
+            FloatVector v = FloatVector.fromArray(S, x, x0 + i);
+            a00 = w0.fma(v, a00); a01 = w1.fma(v, a01); a02 = w2.fma(v, a02); a03 = w3.fma(v, a03);
+            v = FloatVector.fromArray(S, x, x1 + i);
+            a10 = w0.fma(v, a10); a11 = w1.fma(v, a11); a12 = w2.fma(v, a12); a13 = w3.fma(v, a13);
+            v = FloatVector.fromArray(S, x, x2 + i);
+            a20 = w0.fma(v, a20); a21 = w1.fma(v, a21); a22 = w2.fma(v, a22); a23 = w3.fma(v, a23);
+            v = FloatVector.fromArray(S, x, x3 + i);
+            a30 = w0.fma(v, a30); a31 = w1.fma(v, a31); a32 = w2.fma(v, a32); a33 = w3.fma(v, a33);
+        }
+        store(y, r * n + o, a00, a01, a02, a03, tile, x, x0, i, k);
+        store(y, (r + 1) * n + o, a10, a11, a12, a13, tile, x, x1, i, k);
+        store(y, (r + 2) * n + o, a20, a21, a22, a23, tile, x, x2, i, k);
+        store(y, (r + 3) * n + o, a30, a31, a32, a33, tile, x, x3, i, k);
+    }
+
+    private static void store(float[] y, int at, FloatVector c0, FloatVector c1, FloatVector c2, FloatVector c3,
+                              float[] tile, float[] x, int xo, int tail, int k) {
+        y[at] = finish(c0, tile, 0, x, xo, tail, k);
+        y[at + 1] = finish(c1, tile, k, x, xo, tail, k);
+        y[at + 2] = finish(c2, tile, 2 * k, x, xo, tail, k);
+        y[at + 3] = finish(c3, tile, 3 * k, x, xo, tail, k);
+    }
+
+    private static float finish(FloatVector acc, float[] w, int wo, float[] x, int xo, int from, int k) {
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (int i = from; i < k; i++) sum += w[wo + i] * x[xo + i];
+        return sum;
+    }
+
+    /** Reads one row of a weight matrix as float32 (an embedding lookup). */
+    public static void row(Matrix w, int row, float[] dst, int dstOff) {
+        int k = w.cols();
+        MemorySegment seg = w.data();
+        long off = w.rowOffset(row);
+        switch (w.storage()) {
+            case F32 -> MemorySegment.copy(seg, F32LE, off, dst, dstOff, k);
+            case F16 -> {
+                for (int i = 0; i < k; i++) dst[dstOff + i] = Float.float16ToFloat(seg.get(I16LE, off + 2L * i));
+            }
+            case BF16 -> {
+                for (int i = 0; i < k; i++) dst[dstOff + i] = Float.intBitsToFloat(seg.get(I16LE, off + 2L * i) << 16);
+            }
+        }
+    }
+
+    /**
+     * LayerNorm over each row of n values, as torch computes it: mean, biased variance, eps inside the
+     * square root; the weight and bias may be null (no elementwise affine).
+     */
+    public static void layerNorm(float[] x, float[] out, int rows, int n, float[] weight, float[] bias, float eps) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * n;
+            double mean = 0;
+            for (int i = 0; i < n; i++) mean += x[o + i];
+            mean /= n;
+            double var = 0;
+            for (int i = 0; i < n; i++) {
+                double d = x[o + i] - mean;
+                var += d * d;
+            }
+            var /= n;
+            float inv = (float) (1.0 / Math.sqrt(var + eps));
+            float m = (float) mean;
+            for (int i = 0; i < n; i++) {
+                float v = (x[o + i] - m) * inv;
+                if (weight != null) v *= weight[i];
+                if (bias != null) v += bias[i];
+                out[o + i] = v;
+            }
+        }
+    }
+
+    /** Exact (erf) GELU, x * Phi(x), in place over [0, n). */
+    public static void gelu(float[] x, int n) {
+        for (int i = 0; i < n; i++) {
+            double v = x[i];
+            x[i] = (float) (0.5 * v * Erf.erfc(-v / Math.sqrt(2.0)));
+        }
+    }
+
+    public static void relu(float[] x, int n) {
+        for (int i = 0; i < n; i++) if (x[i] < 0f) x[i] = 0f;
+    }
+
+    /** a[i] += b[i] over [0, n). */
+    public static void addInPlace(float[] a, float[] b, int n) {
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(S, a, i).add(FloatVector.fromArray(S, b, i)).intoArray(a, i);
+        }
+        for (; i < n; i++) a[i] += b[i];
+    }
+
+    /** a[ao + i] += s * b[bo + i] over [0, n). */
+    public static void axpy(float s, float[] b, int bo, float[] a, int ao, int n) {
+        FloatVector sv = FloatVector.broadcast(S, s);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(S, b, bo + i).fma(sv, FloatVector.fromArray(S, a, ao + i)).intoArray(a, ao + i);
+        }
+        for (; i < n; i++) a[ao + i] += s * b[bo + i];
+    }
+}
