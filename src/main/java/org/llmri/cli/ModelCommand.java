@@ -1,0 +1,139 @@
+package org.llmri.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.llmri.LlmriException;
+import org.llmri.model.DType;
+import org.llmri.model.ModelWeights;
+import org.llmri.model.OptConfig;
+import org.llmri.model.OptWeights;
+import org.llmri.model.RandomModel;
+import org.llmri.model.Sha256;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code llmri model}: make random models and inspect model folders. */
+@Command(name = "model", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Make random OPT models and inspect model folders (Hugging Face layout).",
+        subcommands = {ModelCommand.Random.class, ModelCommand.Info.class})
+public final class ModelCommand implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** {@code llmri model random}: a deterministic random model with a preset's shapes. */
+    @Command(name = "random", mixinStandardHelpOptions = true, showDefaultValues = true,
+            description = "Write a deterministic random OPT model (config.json + weights) in the Hugging Face layout.")
+    static final class Random implements Callable<Integer> {
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--preset", defaultValue = "tiny", description = "Shapes: galactica-125m or tiny.")
+        String preset;
+
+        @Option(names = "--seed", defaultValue = "0", description = "Random seed; the same seed gives identical files.")
+        long seed;
+
+        @Option(names = "--dtype", defaultValue = "f32", description = "Stored type: f32, f16 or bf16.")
+        String dtype;
+
+        @Option(names = "--format", defaultValue = "safetensors",
+                description = "Weights file: safetensors (model.safetensors) or bin (pytorch_model.bin).")
+        String format;
+
+        @Option(names = "--out", required = true, description = "Output folder (created if missing).")
+        Path out;
+
+        @Override
+        public Integer call() {
+            OptConfig config = OptConfig.preset(preset);
+            DType type = DType.parse(dtype);
+            RandomModel.Format fmt = switch (format.toLowerCase(Locale.ROOT)) {
+                case "safetensors" -> RandomModel.Format.SAFETENSORS;
+                case "bin", "pytorch" -> RandomModel.Format.BIN;
+                default -> throw new LlmriException("--format '" + format + "' is not one of safetensors, bin");
+            };
+            long total = RandomModel.weightBytes(config, type);
+            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("weights").setInitialMax(total)
+                    .setUnit(total >= 10_000_000 ? "MB" : "kB", total >= 10_000_000 ? 1_000_000 : 1_000).setStyle(ProgressBarStyle.ASCII)
+                    .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
+                RandomModel.write(out, config, seed, type, fmt, bar::stepTo);
+            }
+            spec.commandLine().getOut().printf("wrote %s: %s preset, seed %d, %s, %s%n", out, preset, seed, type,
+                    fmt == RandomModel.Format.SAFETENSORS ? ModelWeights.SAFETENSORS : ModelWeights.PYTORCH_BIN);
+            return 0;
+        }
+    }
+
+    /** {@code llmri model info}: what a model folder holds, after checking every shape. */
+    @Command(name = "info", mixinStandardHelpOptions = true, showDefaultValues = true,
+            description = "Print a model folder's config, weight files, dtypes and parameter count (checks all shapes).")
+    static final class Info implements Callable<Integer> {
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--model", required = true, description = "Model folder with config.json and weights.")
+        Path model;
+
+        @Option(names = "--checksum", defaultValue = "false", description = "Also print the SHA-256 of the weights.")
+        boolean checksum;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            OptConfig c = OptConfig.read(model.resolve("config.json"));
+            try (ModelWeights w = ModelWeights.open(model)) {
+                OptWeights bound = OptWeights.bind(c, w);
+                out.printf("model       %s%n", model);
+                out.printf("shape       hidden %d, ffn %d, %d layers, %d heads (head dim %d), vocab %d, %d positions%n",
+                        c.hiddenSize(), c.ffnDim(), c.numLayers(), c.numHeads(), c.headDim(), c.vocabSize(),
+                        c.maxPositionEmbeddings());
+                out.printf("layout      %s, %s, %s, %s, %s%s%n",
+                        c.doLayerNormBefore() ? "pre-LayerNorm" : "post-LayerNorm", c.activation().hfName(),
+                        c.enableBias() ? "biases" : "no biases",
+                        c.hasFinalLayerNorm() ? "final LayerNorm" : "no final LayerNorm",
+                        bound.tiedLmHead() ? "lm_head tied to embed_tokens" : "separate lm_head",
+                        c.hasProjections() ? ", word embeddings " + c.wordEmbedProjDim() + " wide with projections" : "");
+                out.printf("tokens      bos %d, pad %d, eos %d%n", c.bosTokenId(), c.padTokenId(), c.eosTokenId());
+                for (Path f : w.files()) {
+                    out.printf("file        %s (%s)%n", f.getFileName(), humanBytes(size(f)));
+                }
+                Map<DType, Integer> byType = new TreeMap<>();
+                for (String name : w.names()) byType.merge(w.get(name).dtype(), 1, Integer::sum);
+                StringBuilder types = new StringBuilder();
+                byType.forEach((t, n) -> types.append(types.isEmpty() ? "" : ", ").append(t).append(" (")
+                        .append(n).append(n == 1 ? " tensor)" : " tensors)"));
+                out.printf("dtype       %s%n", types);
+                out.printf("parameters  %,d%n", w.parameterCount());
+                if (checksum) out.printf("sha256      %s%n", Sha256.ofFiles(w.files()));
+            }
+            return 0;
+        }
+
+        private static long size(Path f) {
+            try {
+                return Files.size(f);
+            } catch (IOException e) {
+                throw new LlmriException(f + ": cannot read (" + e.getMessage() + ")");
+            }
+        }
+
+        static String humanBytes(long n) {
+            if (n < 1_000_000) return String.format(Locale.ROOT, "%.1f kB", n / 1e3);
+            if (n < 1_000_000_000) return String.format(Locale.ROOT, "%.1f MB", n / 1e6);
+            return String.format(Locale.ROOT, "%.2f GB", n / 1e9);
+        }
+    }
+}
