@@ -1,0 +1,88 @@
+package org.llmri.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.llmri.LlmriException;
+import org.llmri.model.Generator;
+import org.llmri.model.LoadedModel;
+import org.llmri.model.Sampling;
+import org.llmri.probe.Recorder;
+import org.llmri.probe.TapSet;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code llmri bench}: generation throughput as a scan sees it, the same measurement as
+ * shared/tools/bench_torch.py (random prompts, greedy, KV cache, every module's output copied out).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Measure generation throughput: prints 'tokens_per_s X' (generated tokens across the batch per second).",
+            "--record all copies every tap's values at the generating position each step, as a scan does."})
+public final class BenchCommand implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Model folder or Hugging Face repo id[@revision].")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "1", description = "Prompts generated together.")
+    int batch;
+
+    @Option(names = "--prompt-tokens", defaultValue = "24", description = "Tokens per (random) prompt.")
+    int promptTokens;
+
+    @Option(names = "--new-tokens", defaultValue = "32", description = "New tokens per prompt.")
+    int newTokens;
+
+    @Option(names = "--record", defaultValue = "all", description = "Taps to copy out each step: all, none, or a tap preset/list.")
+    String record;
+
+    @Option(names = "--repeats", defaultValue = "3", description = "Timed repetitions (the best is reported); one untimed warm-up runs first.")
+    int repeats;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the random prompt ids.")
+    long seed;
+
+    @Override
+    public Integer call() {
+        if (batch < 1 || promptTokens < 1 || newTokens < 1 || repeats < 1) {
+            throw new LlmriException("--batch, --prompt-tokens, --new-tokens and --repeats must be >= 1");
+        }
+        try (LoadedModel m = Models.open(model)) {
+            SplittableRandom rng = new SplittableRandom(seed);
+            List<Generator.Prompt> prompts = new ArrayList<>();
+            int vocab = m.config().vocabSize();
+            for (int b = 0; b < batch; b++) {
+                int[] ids = new int[promptTokens];
+                for (int i = 0; i < promptTokens; i++) ids[i] = 4 + rng.nextInt(vocab - 4);
+                prompts.add(new Generator.Prompt(ids, b));
+            }
+            Recorder recorder = record.equals("none") ? null : new Recorder(TapSet.select(m.model().taps(), record));
+            // a scan copies each step's unit vectors out of the recorder; so does the benchmark
+            float[][] sink = new float[1][];
+            Generator.StepObserver copyOut = recorder == null ? null : (step, chosen) -> {
+                int n = step.outputs() * recorder.units();
+                if (sink[0] == null || sink[0].length < n) sink[0] = new float[n];
+                System.arraycopy(recorder.buffer(), 0, sink[0], 0, n);
+            };
+            Generator gen = new Generator(m.model());
+            var settings = new Generator.Settings(newTokens, Sampling.GREEDY, true, false, 0);
+            var out = spec.commandLine().getOut();
+            gen.generate(prompts, new Generator.Settings(Math.min(4, newTokens), Sampling.GREEDY, true, false, 0), recorder, copyOut);
+            double best = Double.MAX_VALUE;
+            for (int r = 0; r < repeats; r++) {
+                long t0 = System.nanoTime();
+                gen.generate(prompts, settings, recorder, copyOut);
+                double dt = (System.nanoTime() - t0) / 1e9;
+                best = Math.min(best, dt);
+                out.printf("run %d: %.3f s, %.1f tokens/s%n", r + 1, dt, batch * newTokens / dt);
+            }
+            out.printf("batch %d prompt %d new %d threads %d record %s units %d%n", batch, promptTokens, newTokens,
+                    m.model().threads().parallelism(), record, recorder == null ? 0 : recorder.units());
+            out.printf("tokens_per_s %.1f%n", batch * newTokens / best);
+        }
+        return 0;
+    }
+}

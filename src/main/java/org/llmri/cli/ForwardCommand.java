@@ -1,0 +1,56 @@
+package org.llmri.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.llmri.LlmriException;
+import org.llmri.model.HiddenStates;
+import org.llmri.model.LoadedModel;
+import org.llmri.model.Safetensors;
+import org.llmri.model.Tensor;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code llmri forward}: logits and hidden states for a token sequence, as Hugging Face returns them. */
+@Command(name = "forward", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Run one forward pass and write logits [T, vocab] and hidden.0 .. hidden.N [T, hidden] (float32)",
+            "to a safetensors file, with Hugging Face output_hidden_states semantics."})
+public final class ForwardCommand implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Model folder or Hugging Face repo id[@revision].")
+    String model;
+
+    @Option(names = "--ids", required = true, split = ",", description = "Token ids, comma-separated (e.g. 2,17,99).")
+    List<String> ids;
+
+    @Option(names = "--out", required = true, description = "Output .safetensors file.")
+    Path out;
+
+    @Override
+    public Integer call() {
+        int[] tokens = new int[ids.size()];
+        for (int i = 0; i < tokens.length; i++) {
+            try {
+                tokens[i] = Integer.parseInt(ids.get(i).strip());
+            } catch (NumberFormatException e) {
+                throw new LlmriException("--ids: '" + ids.get(i) + "' is not a token id");
+            }
+        }
+        try (LoadedModel m = Models.open(model)) {
+            Map<String, float[]> states = HiddenStates.run(m.model(), tokens);
+            List<Tensor> tensors = new ArrayList<>();
+            for (var e : states.entrySet()) {
+                int width = e.getValue().length / tokens.length;
+                tensors.add(Tensor.ofFloats(e.getKey(), new long[] {tokens.length, width}, e.getValue()));
+            }
+            Safetensors.write(out, tensors);
+            spec.commandLine().getOut().printf("wrote %s: logits and hidden.0..hidden.%d for %d tokens%n",
+                    out, m.config().numLayers(), tokens.length);
+        }
+        return 0;
+    }
+}
