@@ -14,8 +14,16 @@ import java.util.regex.Pattern;
  * its line.
  */
 final class StudyCheck {
-    /** @param path the field in YAML terms, e.g. {@code design.prompts_per_block} or {@code tasks[2].bank} */
-    record Problem(String path, String message) {}
+    /**
+     * @param path      the field at fault in YAML terms, e.g. {@code design.prompts_per_block} or {@code tasks[2].bank}
+     * @param alsoAbout other fields that share the blame, pointed at when {@code path} is not written in the file
+     *                  (a built-in bank left implicit is too small because of the runs_per_task the file asks for)
+     */
+    record Problem(String path, String message, List<String> alsoAbout) {
+        Problem(String path, String message) {
+            this(path, message, List.of());
+        }
+    }
 
     static final Set<String> TAP_PRESETS = Set.of("all", "residual", "attention", "mlp");
     static final Pattern STUDY_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
@@ -30,6 +38,9 @@ final class StudyCheck {
     static final long MAX_TIME_POINTS_PER_RUN = 10_000_000;
     static final long MAX_PROMPTS_PER_STUDY = 1_000_000;
     static final int MAX_RANDOM_CHARS = 4_096;
+
+    /** The fields that set how many prompts a study needs. */
+    private static final List<String> SIZE_FIELDS = List.of("runs_per_task", "design.prompts_per_block", "design.pattern");
 
     private StudyCheck() {}
 
@@ -118,7 +129,7 @@ final class StudyCheck {
             if (t.name().isBlank() || t.name().contains("\n")) {
                 out.add(new Problem(at + ".name", at + ".name must be one non-blank line"));
             }
-            String what = "task " + t.id();
+            String what = " (task " + t.id() + ")";
             long need = (long) s.runsPerTask() * d.onPromptsPerRun();
             String why = s.runsPerTask() + " runs x " + d.onBlocks() + " on-blocks x " + d.promptsPerBlock()
                     + " prompts per block need " + need + " distinct prompts (runs of a task never share a prompt)";
@@ -128,7 +139,7 @@ final class StudyCheck {
             long need = d.offPromptsPerRun();
             String why = "a run's " + d.offBlocks() + " off-blocks x " + d.promptsPerBlock()
                     + " prompts per block need " + need + " distinct prompts";
-            checkSource(s.control(), "control", "control", need, why, d.offPromptsPerRun() * (long) s.runsPerTask(), out);
+            checkSource(s.control(), "control", "", need, why, d.offPromptsPerRun() * (long) s.runsPerTask(), out);
         }
         return out;
     }
@@ -152,7 +163,8 @@ final class StudyCheck {
                     }
                 }
                 if (in.prompts().size() < need) {
-                    out.add(new Problem(at + ".prompts", what + ": " + in.prompts().size() + " prompts listed but " + why));
+                    out.add(new Problem(at + ".prompts", at + ".prompts" + what + ": " + in.prompts().size() + " prompts listed but " + why,
+                            SIZE_FIELDS));
                 }
             }
             case PromptSource.RandomStrings r -> {
@@ -182,7 +194,7 @@ final class StudyCheck {
                                   long need, String why, List<Problem> out) {
         PromptBank bank = load.get(); // a malformed bank file throws an error that names its own file and line
         if (bank.size() < need) {
-            out.add(new Problem(path, what + ": bank " + ref + " has " + bank.size() + " prompts but " + why));
+            out.add(new Problem(path, path + what + ": " + ref + " has " + bank.size() + " prompts but " + why, SIZE_FIELDS));
         }
     }
 }

@@ -152,7 +152,10 @@ final class StudyYaml {
         List<StudyCheck.Problem> problems = StudyCheck.problems(study);
         if (!problems.isEmpty()) {
             StudyCheck.Problem first = problems.getFirst();
-            throw Reader.error(label, locate(root, first.path()), first.message());
+            int line = locate(root, first.path(), true);
+            for (int i = 0; line == 0 && i < first.alsoAbout().size(); i++) line = locate(root, first.alsoAbout().get(i), true);
+            if (line == 0) line = locate(root, first.path(), false);
+            throw Reader.error(label, line, first.message());
         }
         return study;
     }
@@ -160,20 +163,23 @@ final class StudyYaml {
     private static final Pattern PATH_STEP = Pattern.compile("([a-z_]+)((?:\\[\\d+])*)");
     private static final Pattern INDEX = Pattern.compile("\\[(\\d+)]");
 
-    /** The line of the field a problem names, or of its nearest written ancestor (0 when none is written). */
-    private static int locate(Node root, String path) {
+    /**
+     * The line of a field, given as a path like {@code tasks[2].bank}; when the file does not write it, 0 if
+     * {@code exact}, else the line of its nearest written ancestor (0 when none is written).
+     */
+    private static int locate(Node root, String path, boolean exact) {
         int line = 0;
         Node node = root;
         for (String step : path.split("\\.")) {
             Matcher m = PATH_STEP.matcher(step);
-            if (!m.matches() || !(node instanceof Mapping map) || !map.fields().containsKey(m.group(1))) return line;
+            if (!m.matches() || !(node instanceof Mapping map) || !map.fields().containsKey(m.group(1))) return exact ? 0 : line;
             Field f = map.fields().get(m.group(1));
             line = f.line();
             node = f.value();
             Matcher idx = INDEX.matcher(m.group(2));
             while (idx.find()) {
                 int i = Integer.parseInt(idx.group(1));
-                if (!(node instanceof Sequence seq) || i >= seq.items().size()) return line;
+                if (!(node instanceof Sequence seq) || i >= seq.items().size()) return exact ? 0 : line;
                 node = seq.items().get(i);
                 line = node.line();
             }

@@ -172,14 +172,14 @@ class StudyPlanTest {
         SplitMix64 rng = new SplitMix64(42);
         int[] counts = new int[7];
         for (int i = 0; i < 70_000; i++) counts[rng.nextInt(7)]++;
-        assertThat(counts).allSatisfy(c -> assertThat(c).isBetween(9_600, 10_400));
+        assertThat(java.util.Arrays.stream(counts).boxed().toList()).allSatisfy(c -> assertThat(c).isBetween(9_600, 10_400));
         int[][] position = new int[4][4];
         for (int i = 0; i < 40_000; i++) {
             int[] order = {0, 1, 2, 3};
             rng.shuffle(order);
             for (int p = 0; p < 4; p++) position[order[p]][p]++;
         }
-        for (int[] row : position) assertThat(row).allSatisfy(c -> assertThat(c).isBetween(9_600, 10_400));
+        for (int[] row : position) assertThat(java.util.Arrays.stream(row).boxed().toList()).allSatisfy(c -> assertThat(c).isBetween(9_600, 10_400));
     }
 
     @Test
