@@ -1,0 +1,37 @@
+package org.llmri.paradigm;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One run: a task's block design with every prompt chosen.
+ *
+ * @param run                1-based run number within the task
+ * @param prompts            all prompts of the run in presentation order
+ * @param newTokensPerPrompt tokens generated per prompt (time points per prompt)
+ */
+public record RunPlan(String taskId, String taskName, int run, List<PromptSlot> prompts, int newTokensPerPrompt) {
+    public RunPlan {
+        prompts = List.copyOf(prompts);
+    }
+
+    /** Time points of the run: every generated token of every prompt; prompt tokens are not time points. */
+    public int timePoints() {
+        return prompts.size() * newTokensPerPrompt;
+    }
+
+    /** One row per prompt; together they cover every time point exactly once. */
+    public List<EventRow> events() {
+        List<EventRow> rows = new ArrayList<>(prompts.size());
+        for (PromptSlot p : prompts) {
+            String trialType = Condition.parse(p.condition()).trialType();
+            rows.add(new EventRow(p.index() * newTokensPerPrompt, newTokensPerPrompt, trialType, p.block(), p.promptId()));
+        }
+        return rows;
+    }
+
+    /** The BIDS-style label of this run, e.g. {@code task-politicalscience_run-1}. */
+    public String label() {
+        return "task-" + taskId + "_run-" + run;
+    }
+}
