@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
             ModelCommand.class,
             ForwardCommand.class,
             BenchCommand.class,
-            ParadigmCommand.class})
+            ParadigmCommand.class,
+            TokenizeCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
