@@ -24,7 +24,7 @@ public final class NpyWriter implements AutoCloseable {
     private final int cols;
     private final long dataOffset;
     private final FileChannel channel;
-    private ByteBuffer buffer;
+    private final ByteBuffer buffer;
     private long rowsWritten;
     private boolean closed;
 
@@ -37,7 +37,7 @@ public final class NpyWriter implements AutoCloseable {
         this.channel = channel;
         this.dataOffset = dataOffset;
         this.rowsWritten = rowsWritten;
-        this.buffer = ByteBuffer.allocateDirect(Math.max(1, cols) * dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
+        this.buffer = ByteBuffer.allocateDirect((int) Math.max(1L, (long) cols * dtype.bytes)).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     private static void checkDtype(Path target, Npy.Dtype dtype) {
@@ -103,6 +103,21 @@ public final class NpyWriter implements AutoCloseable {
     /** Appends one row of {@code cols} values from {@code src[off ..]}. */
     public void writeRow(float[] src, int off) {
         if (rowsWritten >= rows) throw new IllegalStateException(target + ": more rows than the declared " + rows);
+        put(rowsWritten, src, off);
+        rowsWritten++;
+    }
+
+    /**
+     * Writes row {@code row} (any order; each row once) from {@code src[off ..]}. A file filled this way
+     * is resumed by starting it again, not by {@link #resume}.
+     */
+    public void writeRowAt(long row, float[] src, int off) {
+        if (row < 0 || row >= rows) throw new IllegalArgumentException(target + ": row " + row + " outside 0.." + (rows - 1));
+        put(row, src, off);
+        rowsWritten++;
+    }
+
+    private void put(long row, float[] src, int off) {
         buffer.clear();
         if (dtype == Npy.Dtype.F32) {
             buffer.asFloatBuffer().put(src, off, cols);
@@ -111,13 +126,12 @@ public final class NpyWriter implements AutoCloseable {
             for (int i = 0; i < cols; i++) buffer.putShort(Float.floatToFloat16(src[off + i]));
         }
         buffer.flip();
-        long pos = dataOffset + rowsWritten * (long) cols * dtype.bytes;
+        long pos = dataOffset + row * cols * dtype.bytes;
         try {
             while (buffer.hasRemaining()) pos += channel.write(buffer, pos);
         } catch (IOException e) {
             throw new LlmriException(partial + ": cannot write (" + AtomicFile.describe(e) + ")", e);
         }
-        rowsWritten++;
     }
 
     /** Forces written rows to disk (a resume point). */

@@ -43,16 +43,25 @@ public final class TapSet {
         int layers = 0;
         for (Tap t : all) layers = Math.max(layers, t.layer() + 1);
         String s = spec == null ? "all" : spec.strip();
-        List<Tap> chosen = switch (s) {
+        return new TapSet(byNames(all, s.isEmpty() ? "all" : s), layers);
+    }
+
+    /** A preset's taps, or null when the name is no preset. */
+    private static List<Tap> preset(List<Tap> all, String name) {
+        return switch (name) {
             case "all" -> all;
             case "residual" -> filter(all, p -> p == TapPoint.EMBED || p == TapPoint.RESIDUAL || p == TapPoint.DECODER_FINAL_LAYER_NORM);
             case "attention" -> filter(all, p -> p == TapPoint.SELF_ATTN_LAYER_NORM || p == TapPoint.Q_PROJ || p == TapPoint.K_PROJ
                     || p == TapPoint.V_PROJ || p == TapPoint.CONTEXT || p == TapPoint.OUT_PROJ);
             case "mlp" -> filter(all, p -> p == TapPoint.FINAL_LAYER_NORM || p == TapPoint.FC1 || p == TapPoint.ACTIVATION_FN
                     || p == TapPoint.FC2);
-            default -> byNames(all, s);
+            default -> null;
         };
-        return new TapSet(chosen, layers);
+    }
+
+    /** Selects by a list of presets, names and globs. */
+    public static TapSet select(List<Tap> all, List<String> specs) {
+        return select(all, String.join(",", specs));
     }
 
     private static List<Tap> filter(List<Tap> all, java.util.function.Predicate<TapPoint> keep) {
@@ -66,6 +75,11 @@ public final class TapSet {
         for (String part : spec.split(",")) {
             String name = part.strip();
             if (name.isEmpty()) continue;
+            List<Tap> fromPreset = preset(all, name);
+            if (fromPreset != null) {
+                chosen.addAll(fromPreset);
+                continue;
+            }
             Pattern glob = Pattern.compile(Pattern.quote(name).replace("*", "\\E[^.]*\\Q"));
             boolean any = false;
             for (Tap t : all) {

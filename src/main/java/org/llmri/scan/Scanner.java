@@ -1,0 +1,284 @@
+package org.llmri.scan;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.llmri.LlmriException;
+import org.llmri.io.AtomicFile;
+import org.llmri.io.Npy;
+import org.llmri.io.NpyWriter;
+import org.llmri.io.Tsv;
+import org.llmri.model.Generator;
+import org.llmri.model.LoadedModel;
+import org.llmri.model.Sampling;
+import org.llmri.model.tokenizer.TextTokenizer;
+import org.llmri.paradigm.ContextMode;
+import org.llmri.paradigm.EventRow;
+import org.llmri.paradigm.Generation;
+import org.llmri.paradigm.PromptSlot;
+import org.llmri.paradigm.RunPlan;
+import org.llmri.paradigm.StorageDtype;
+import org.llmri.paradigm.Study;
+import org.llmri.paradigm.StudyPlan;
+import org.llmri.probe.Recorder;
+import org.llmri.probe.TapSet;
+
+/**
+ * Runs a study's paradigm through a model and writes the dataset. Each run's prompts are generated as
+ * one batch; each generated token is one time point, holding every chosen tap's values at the position
+ * that produced it. A run's files appear only when it is complete (the sidecar JSON last), so a scan
+ * killed at any moment resumes by redoing just the unfinished run, and the finished dataset is
+ * byte-identical to an uninterrupted scan. dataset_description.json is written last of all.
+ */
+public final class Scanner {
+    public static final String VERSION = "llmri " + versionOf();
+
+    /** The model as the dataset records it. */
+    public record Subject(String argument, String revision, String commit, String weightsSha256) {}
+
+    private final LoadedModel model;
+    private final TextTokenizer tokenizer;
+    private final Subject subject;
+    private final ScanListener listener;
+    private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public Scanner(LoadedModel model, TextTokenizer tokenizer, Subject subject, ScanListener listener) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.subject = subject;
+        this.listener = listener == null ? ScanListener.NONE : listener;
+    }
+
+    /** Scans the study into {@code out}; with {@code resume}, keeps the runs already complete there. */
+    public Dataset scan(Study study, Path out, boolean resume) {
+        study.validate();
+        Dataset ds = new Dataset(out, Dataset.subjectFor(study.model()));
+        if (!resume && Files.exists(ds.description())) {
+            throw new LlmriException(out + ": already holds a finished scan (dataset_description.json); choose another --out");
+        }
+        StudyPlan plan = study.plan();
+        TapSet taps = TapSet.select(model.model().taps(), study.taps());
+        String studyYaml = study.toYaml();
+        if (resume && Files.exists(ds.study())) {
+            String before = read(ds.study());
+            if (!before.equals(studyYaml)) throw new LlmriException(ds.study() + ": differs from the study being resumed");
+        } else {
+            AtomicFile.writeString(ds.study(), studyYaml);
+        }
+        Tsv.write(ds.units(), TapSet.UNIT_COLUMNS, taps.unitRows());
+
+        long total = plan.totalTimePoints();
+        long done = 0;
+        List<RunPlan> todo = new ArrayList<>();
+        for (RunPlan run : plan.runs()) {
+            if (resume && isComplete(ds, run, taps.units())) {
+                checkSameModel(ds, run);
+                done += run.timePoints();
+            } else {
+                todo.add(run);
+            }
+        }
+        listener.started(total, done);
+        for (RunPlan run : plan.runs()) {
+            if (!todo.contains(run)) {
+                listener.run(run.label(), true);
+                continue;
+            }
+            listener.run(run.label(), false);
+            scanRun(study, ds, run, taps);
+        }
+        writeDescription(ds, study);
+        return ds;
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new LlmriException(p + ": cannot read (" + AtomicFile.describe(e) + ")", e);
+        }
+    }
+
+    private boolean isComplete(Dataset ds, RunPlan run, int units) {
+        Path npy = ds.activations(run.taskId(), run.run());
+        if (!Files.isRegularFile(ds.sidecar(run.taskId(), run.run())) || !Files.isRegularFile(npy)
+                || !Files.isRegularFile(ds.events(run.taskId(), run.run()))) {
+            return false;
+        }
+        Npy.Header h = Npy.readHeader(npy);
+        return h.shape().length == 2 && h.shape()[0] == run.timePoints() && h.shape()[1] == units;
+    }
+
+    private void checkSameModel(Dataset ds, RunPlan run) {
+        Path sidecar = ds.sidecar(run.taskId(), run.run());
+        try {
+            var node = json.readTree(sidecar.toFile());
+            String sha = node.path("Model").path("WeightsSHA256").asText("");
+            if (!sha.equals(subject.weightsSha256())) {
+                throw new LlmriException(sidecar + ": was scanned with other weights (sha256 " + sha + "); resume with the same model");
+            }
+        } catch (IOException e) {
+            throw new LlmriException(sidecar + ": unreadable sidecar (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+    }
+
+    private void scanRun(Study study, Dataset ds, RunPlan run, TapSet taps) {
+        Generation g = study.generation();
+        int perPrompt = run.newTokensPerPrompt();
+        List<PromptSlot> slots = run.prompts();
+        List<int[]> promptIds = new ArrayList<>();
+        for (PromptSlot s : slots) {
+            int[] ids = tokenizer.encode(s.text());
+            if (ids.length == 0) throw new LlmriException("prompt " + s.promptId() + " encodes to no tokens: '" + s.text() + "'");
+            promptIds.add(ids);
+        }
+        List<EventRow> events = run.events();
+        Tsv.write(ds.events(run.taskId(), run.run()), EventRow.COLUMNS, events.stream().map(EventRow::values).toList());
+
+        Sampling sampling = g.strategy() == Generation.Strategy.GREEDY ? Sampling.GREEDY
+                : new Sampling(false, (float) g.temperature(), g.topK(), (float) g.topP());
+        // a fixed number of time points per prompt: generation never stops early (EOS suppressed or not)
+        Generator.Settings settings = new Generator.Settings(perPrompt, sampling, g.suppressEos(), false, g.batchSize());
+        Recorder recorder = new Recorder(taps);
+        Npy.Dtype dtype = study.storageDtype() == StorageDtype.F16 ? Npy.Dtype.F16 : Npy.Dtype.F32;
+        Path npy = ds.activations(run.taskId(), run.run());
+        List<int[]> generated;
+        try (NpyWriter writer = NpyWriter.create(npy, dtype, run.timePoints(), taps.units())) {
+            Generator.StepObserver toDisk = (step, chosen) -> {
+                for (int o = 0; o < step.outputs(); o++) {
+                    long t = (long) step.outputSequence()[o] * perPrompt + step.outputTokenIndex()[o];
+                    writer.writeRowAt(t, recorder.buffer(), recorder.offsetOf(o));
+                }
+                listener.recorded(step.outputs());
+            };
+            Generator gen = new Generator(model.model());
+            if (study.context() == ContextMode.CONTINUOUS) {
+                generated = continuous(gen, promptIds, settings, study.seed(), run, recorder, toDisk);
+            } else {
+                List<Generator.Prompt> prompts = new ArrayList<>();
+                for (int i = 0; i < promptIds.size(); i++) prompts.add(new Generator.Prompt(promptIds.get(i), promptSeed(study.seed(), run, i)));
+                generated = gen.generate(prompts, settings, recorder, toDisk);
+            }
+            writer.finish();
+        }
+        writeSidecar(study, ds, run, taps, slots, promptIds, generated);
+    }
+
+    /** One context for the whole run: each prompt is appended to everything before it, answers included. */
+    private List<int[]> continuous(Generator gen, List<int[]> promptIds, Generator.Settings settings, long seed, RunPlan run,
+                                   Recorder recorder, Generator.StepObserver toDisk) {
+        List<int[]> generated = new ArrayList<>();
+        int[] context = new int[0];
+        for (int i = 0; i < promptIds.size(); i++) {
+            int[] ids = concat(context, promptIds.get(i));
+            final int index = i;
+            // the generator numbers this single prompt 0; the time axis needs its place in the run
+            Generator.StepObserver shifted = (step, chosen) -> {
+                int[] seq = step.outputSequence().clone();
+                java.util.Arrays.fill(seq, index);
+                toDisk.afterStep(new org.llmri.model.Step(step.slots(), step.tokens(), step.positions(), step.outputRows(), seq,
+                        step.outputTokenIndex()), chosen);
+            };
+            int[] answer = gen.generate(List.of(new Generator.Prompt(ids, promptSeed(seed, run, i))), settings, recorder, shifted).get(0);
+            generated.add(answer);
+            context = concat(ids, answer);
+        }
+        return generated;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    /** Each prompt's own sampling stream, fixed by the study seed, the run and the prompt's place. */
+    static long promptSeed(long studySeed, RunPlan run, int index) {
+        long h = studySeed * 0x9E3779B97F4A7C15L;
+        for (char c : run.taskId().toCharArray()) h = (h ^ c) * 0xBF58476D1CE4E5B9L;
+        h = (h ^ run.run()) * 0x94D049BB133111EBL;
+        h = (h ^ index) * 0x9E3779B97F4A7C15L;
+        return h ^ (h >>> 31);
+    }
+
+    private void writeSidecar(Study study, Dataset ds, RunPlan run, TapSet taps, List<PromptSlot> slots,
+                              List<int[]> promptIds, List<int[]> generated) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("TaskName", run.taskName());
+        m.put("RepetitionTime", 1);
+        m.put("RepetitionTimeUnit", "token: one time point per generated token");
+        m.put("NumberOfTimePoints", run.timePoints());
+        m.put("NumberOfUnits", taps.units());
+        m.put("StorageDtype", study.storageDtype().label());
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("Argument", subject.argument());
+        model.put("Revision", subject.revision());
+        model.put("Commit", subject.commit());
+        model.put("WeightsSHA256", subject.weightsSha256());
+        model.put("Architecture", "OPTForCausalLM");
+        m.put("Model", model);
+        m.put("Taps", study.taps());
+        m.put("TapNames", taps.taps().stream().map(t -> t.name()).toList());
+        Generation g = study.generation();
+        Map<String, Object> gen = new LinkedHashMap<>();
+        gen.put("MaxNewTokens", g.maxNewTokens());
+        gen.put("Strategy", g.strategy().label());
+        gen.put("Temperature", g.temperature());
+        gen.put("TopK", g.topK());
+        gen.put("TopP", g.topP());
+        gen.put("SuppressEOS", g.suppressEos());
+        gen.put("Context", study.context().label());
+        gen.put("TimePoint", "activations at the position that produced the token (the first: the prompt's last position)");
+        m.put("Generation", gen);
+        m.put("Seed", study.seed());
+        List<Map<String, Object>> prompts = new ArrayList<>();
+        for (int i = 0; i < slots.size(); i++) {
+            PromptSlot s = slots.get(i);
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("index", s.index());
+            p.put("prompt_id", s.promptId());
+            p.put("block", s.block());
+            p.put("condition", s.condition());
+            p.put("onset", (long) i * run.newTokensPerPrompt());
+            p.put("text", s.text());
+            p.put("prompt_token_ids", promptIds.get(i));
+            p.put("generated_token_ids", generated.get(i));
+            p.put("generated_text", tokenizer.decode(generated.get(i)));
+            prompts.add(p);
+        }
+        m.put("Prompts", prompts);
+        m.put("GeneratedBy", VERSION);
+        writeJson(ds.sidecar(run.taskId(), run.run()), m);
+    }
+
+    private void writeDescription(Dataset ds, Study study) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("Name", "llmri scan: " + study.name());
+        d.put("BIDSVersion", "1.9.0");
+        d.put("DatasetType", "derivative");
+        d.put("GeneratedBy", List.of(Map.of("Name", "llmri", "Version", versionOf(),
+                "Description", "per-token activations of a language model under a block-design prompt paradigm")));
+        d.put("Subject", ds.subject());
+        d.put("Model", subject.argument());
+        d.put("WeightsSHA256", subject.weightsSha256());
+        writeJson(ds.description(), d);
+    }
+
+    private void writeJson(Path file, Object value) {
+        AtomicFile.write(file, out -> {
+            out.write(json.writeValueAsBytes(value));
+            out.write('\n');
+        });
+    }
+
+    static String versionOf() {
+        String v = Scanner.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}
