@@ -111,6 +111,16 @@ class TorchCheckpointTest {
     }
 
     @Test
+    void zip64ArchivesAreRead() {
+        // torch.save's shared_storage.bin repacked with Info-ZIP's "zip -0 -fz" (ZIP64 end records and extra fields)
+        try (Arena arena = Arena.ofConfined()) {
+            SortedMap<String, Tensor> t = load(TestFiles.resource("torch/zip64.bin"), arena);
+            assertThat(t.get("model.decoder.tail").toFloatArray()).containsExactly(1, 1.5f, 2, 2.5f, 3, 3.5f, 4, 4.5f);
+            assertThat(t).hasSize(4);
+        }
+    }
+
+    @Test
     void halfAndBfloat16StoragesKeepTheirType() {
         try (Arena arena = Arena.ofConfined()) {
             SortedMap<String, Tensor> t = load(TestFiles.resource("torch/half_bf16.bin"), arena);
