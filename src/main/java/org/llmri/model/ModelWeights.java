@@ -48,7 +48,7 @@ public final class ModelWeights implements AutoCloseable {
         this.entries = entries;
     }
 
-    /** The weight files a model folder holds, in the order transformers prefers them. */
+    /** The weights file or index a folder would be loaded from: safetensors index, safetensors, bin index, bin. */
     public static Optional<Path> weightsIndexOrFile(Path modelDir) {
         for (String name : List.of(SAFETENSORS_INDEX, SAFETENSORS, PYTORCH_BIN_INDEX, PYTORCH_BIN)) {
             Path p = modelDir.resolve(name);

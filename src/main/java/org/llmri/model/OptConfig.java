@@ -89,14 +89,20 @@ public record OptConfig(int hiddenSize, int ffnDim, int numLayers, int numHeads,
                     + "' is not supported (llmri runs OPT and Galactica models, model_type 'opt')");
         }
         int hidden = f.requiredInt("hidden_size");
+        int ffn = f.requiredInt("ffn_dim"), layers = f.requiredInt("num_hidden_layers");
+        int heads = f.requiredInt("num_attention_heads"), vocab = f.requiredInt("vocab_size");
+        int positions = f.requiredInt("max_position_embeddings");
+        boolean preLn = f.bool("do_layer_norm_before", true);
+        int proj = f.optionalInt("word_embed_proj_dim", hidden);
+        boolean bias = f.bool("enable_bias", true), affine = f.bool("layer_norm_elementwise_affine", true);
+        String activation = f.string("activation_function", "relu"); // OPTConfig's default
+        boolean removeFinal = f.bool("_remove_final_layer_norm", false);
+        int bos = f.optionalInt("bos_token_id", 2), pad = f.optionalInt("pad_token_id", 1), eos = f.optionalInt("eos_token_id", 2);
         try {
-            return new OptConfig(hidden, f.requiredInt("ffn_dim"), f.requiredInt("num_hidden_layers"),
-                    f.requiredInt("num_attention_heads"), f.requiredInt("vocab_size"), f.requiredInt("max_position_embeddings"),
-                    f.bool("do_layer_norm_before", true), f.optionalInt("word_embed_proj_dim", hidden),
-                    f.bool("enable_bias", true), f.bool("layer_norm_elementwise_affine", true),
-                    Activation.parse(f.string("activation_function", "relu")), f.bool("_remove_final_layer_norm", false),
-                    f.optionalInt("bos_token_id", 2), f.optionalInt("pad_token_id", 1), f.optionalInt("eos_token_id", 2));
+            return new OptConfig(hidden, ffn, layers, heads, vocab, positions, preLn, proj, bias, affine,
+                    Activation.parse(activation), removeFinal, bos, pad, eos);
         } catch (LlmriException e) {
+            // the constructor's and the parser's messages name the field but not the file
             throw new LlmriException(configJson + ": " + e.getMessage());
         }
     }

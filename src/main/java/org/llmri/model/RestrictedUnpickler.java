@@ -36,7 +36,8 @@ final class RestrictedUnpickler {
     /** Python's None: collections here cannot tell a missing value from null. */
     private enum None { NONE }
 
-    static final int MAX_OBJECTS = 4_000_000;
+    /** About twenty objects per tensor: room for 100,000 tensors, and at most ~100 MB for a hostile pickle. */
+    static final int MAX_OBJECTS = 2_000_000;
     static final int MAX_MEMO = 1_000_000;
 
     private static final Global ORDERED_DICT = new Global("collections", "OrderedDict");
