@@ -19,6 +19,7 @@ import org.llmri.model.OptConfig;
 import org.llmri.model.OptWeights;
 import org.llmri.model.RandomModel;
 import org.llmri.model.Sha256;
+import org.llmri.model.tokenizer.RandomTokenizer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,7 +38,7 @@ public final class ModelCommand implements Runnable {
 
     /** {@code llmri model random}: a deterministic random model with a preset's shapes. */
     @Command(name = "random", mixinStandardHelpOptions = true, showDefaultValues = true,
-            description = "Write a deterministic random OPT model (config.json + weights) in the Hugging Face layout.")
+            description = "Write a deterministic random OPT model (config.json, weights, tokenizer.json) in the Hugging Face layout.")
     static final class Random implements Callable<Integer> {
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -72,7 +73,8 @@ public final class ModelCommand implements Runnable {
                     .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
                 RandomModel.write(out, config, seed, type, fmt, bar::stepTo);
             }
-            spec.commandLine().getOut().printf("wrote %s: %s preset, seed %d, %s, %s%n", out, preset, seed, type,
+            RandomTokenizer.write(out, config.vocabSize());
+            spec.commandLine().getOut().printf("wrote %s: %s preset, seed %d, %s, %s, tokenizer.json%n", out, preset, seed, type,
                     fmt == RandomModel.Format.SAFETENSORS ? ModelWeights.SAFETENSORS : ModelWeights.PYTORCH_BIN);
             return 0;
         }

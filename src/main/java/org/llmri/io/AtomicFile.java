@@ -45,6 +45,30 @@ public final class AtomicFile {
         }
     }
 
+    /** Something that fills a whole file given its (temporary) path, e.g. through a FileChannel. */
+    @FunctionalInterface
+    public interface PathWriter {
+        void writeTo(Path tmp) throws IOException;
+    }
+
+    /** As {@link #write} for writers that need a path rather than a stream. */
+    public static void writeWith(Path target, PathWriter writer) {
+        Path tmp = partialOf(target);
+        try {
+            Path parent = target.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            Files.deleteIfExists(tmp);
+            writer.writeTo(tmp);
+            commit(tmp, target);
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new LlmriException(target + ": cannot write (" + describe(e) + ")", e);
+        } catch (RuntimeException e) {
+            deleteQuietly(tmp);
+            throw e;
+        }
+    }
+
     public static void writeString(Path target, String text) {
         write(target, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }

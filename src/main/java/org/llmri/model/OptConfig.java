@@ -160,7 +160,7 @@ public record OptConfig(int hiddenSize, int ffnDim, int numLayers, int numHeads,
 
     /** Writes a Hugging Face style config.json whose {@code torch_dtype} is the weights' type; atomically. */
     public void write(Path configJson, DType weightsDtype) {
-        AtomicWrite.bytes(configJson, toJson(weightsDtype).getBytes(StandardCharsets.UTF_8));
+        org.llmri.io.AtomicFile.writeString(configJson, toJson(weightsDtype));
     }
 
     /** The config.json text, keys sorted as transformers' save_pretrained writes them. */

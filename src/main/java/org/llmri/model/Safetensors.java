@@ -179,8 +179,8 @@ public final class Safetensors {
         head.putLong(padded).put(json);
         while (head.hasRemaining()) head.put((byte) ' ');
         head.flip();
-        AtomicWrite.with(file, tmp -> {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        org.llmri.io.AtomicFile.writeWith(file, tmp -> {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 while (head.hasRemaining()) ch.write(head);
                 for (TensorSpec s : sorted) {
                     long before = ch.position();

@@ -29,8 +29,8 @@ final class TorchCheckpointWriter {
 
     static void write(Path file, List<TensorSpec> specs) {
         byte[] pickle = pickle(specs);
-        AtomicWrite.with(file, tmp -> {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        org.llmri.io.AtomicFile.writeWith(file, tmp -> {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ZipWriter zip = new ZipWriter(file, ch);
                 zip.add(ARCHIVE + "data.pkl", pickle.length, out -> out.write(ByteBuffer.wrap(pickle)));
                 byte[] order = "little".getBytes(StandardCharsets.US_ASCII);
