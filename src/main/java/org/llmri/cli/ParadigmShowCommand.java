@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code llmri paradigm show}: a paradigm as study YAML, or its expanded plan. */
-@Command(name = "show", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "show", mixinStandardHelpOptions = true, showDefaultValues = true, versionProvider = Main.Version.class,
         description = {"Print a built-in paradigm, or a checked study file with every field written out, as study YAML "
                 + "(save it, edit it, scan with it). With --plan, print every prompt of every run instead, as TSV.",
                 "Example: llmri paradigm show galactica-fmri -o study.yaml"})
