@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code llmri paradigm bank NAME}: a built-in bank file, ready to copy and edit. */
-@Command(name = "bank", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "bank", mixinStandardHelpOptions = true, showDefaultValues = true, versionProvider = Main.Version.class,
         description = "Print a built-in prompt bank as a bank file (one prompt per line, or topic<TAB>prompt), "
                 + "to copy, edit and use in a study as bank: FILE.")
 public final class ParadigmBankCommand implements Runnable {

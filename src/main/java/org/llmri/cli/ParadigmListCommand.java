@@ -7,7 +7,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code llmri paradigm list}: the built-in paradigms and prompt banks. */
-@Command(name = "list", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "list", mixinStandardHelpOptions = true, showDefaultValues = true, versionProvider = Main.Version.class,
         description = "List the built-in paradigms and the built-in prompt banks (use a bank in a study as bank: builtin:NAME).")
 public final class ParadigmListCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

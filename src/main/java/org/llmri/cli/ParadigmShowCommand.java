@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code llmri paradigm show}: a paradigm as study YAML, or its expanded plan. */
-@Command(name = "show", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "show", mixinStandardHelpOptions = true, showDefaultValues = true, versionProvider = Main.Version.class,
         description = {"Print a built-in paradigm, or a checked study file with every field written out, as study YAML "
                 + "(save it, edit it, scan with it). With --plan, print every prompt of every run instead, as TSV.",
                 "Example: llmri paradigm show galactica-fmri -o study.yaml"})
@@ -40,18 +40,13 @@ public final class ParadigmShowCommand implements Runnable {
     @Override
     public void run() {
         Study study = resolve(source);
-        String text;
-        if (plan) {
-            StudyPlan p = study.plan();
-            text = planTsv(p);
-            PrintWriter err = spec.commandLine().getErr();
-            err.printf("%s: %d runs, %d time points per run, %d in all%n", study.name(), p.runs().size(),
-                    study.timePointsPerRun(), p.totalTimePoints());
-            for (String note : p.notes()) err.println("note: " + note);
-            err.flush();
-        } else {
-            text = study.toYaml();
-        }
+        StudyPlan p = study.plan();
+        String text = plan ? planTsv(p) : study.toYaml();
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf("%s: %d runs, %d time points per run, %d in all%n", study.name(), p.runs().size(),
+                study.timePointsPerRun(), p.totalTimePoints());
+        for (String note : p.notes()) err.println("note: " + note);
+        err.flush();
         if (output == null) {
             PrintWriter out = spec.commandLine().getOut();
             out.print(text);

@@ -19,7 +19,8 @@ final class Planner {
         int tokens = study.generation().maxNewTokens();
         List<Task> tasks = study.tasks();
 
-        PromptBank controlBank = PromptBank.of(study.control(), "control");
+        // a design without off blocks never reads the control source, which then need not exist
+        PromptBank controlBank = design.offBlocks() == 0 ? null : PromptBank.of(study.control(), "control");
         int[] controlOrder = controlBank == null ? null : shuffled(controlBank.size(), SplitMix64.derive(study.seed(), "control"));
 
         List<RunPlan> runs = new ArrayList<>();

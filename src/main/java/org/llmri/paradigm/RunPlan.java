@@ -15,7 +15,10 @@ public record RunPlan(String taskId, String taskName, int run, List<PromptSlot> 
         prompts = List.copyOf(prompts);
     }
 
-    /** Time points of the run: every generated token of every prompt; prompt tokens are not time points. */
+    /**
+     * Time points of the run: every generated token of every prompt. Prompt tokens are never time points, also
+     * with a continuous context, so the count is the same in both context modes.
+     */
     public int timePoints() {
         return prompts.size() * newTokensPerPrompt;
     }

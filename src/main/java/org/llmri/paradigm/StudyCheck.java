@@ -139,7 +139,7 @@ final class StudyCheck {
             long need = d.offPromptsPerRun();
             String why = "a run's " + d.offBlocks() + " off-blocks x " + d.promptsPerBlock()
                     + " prompts per block need " + need + " distinct prompts";
-            checkSource(s.control(), "control", "", need, why, d.offPromptsPerRun() * (long) s.runsPerTask(), out);
+            checkSource(s.control(), "control", "", need, why, d.offPromptsPerRun() * (long) s.runsPerTask() * s.tasks().size(), out);
         }
         return out;
     }

@@ -237,6 +237,13 @@ class StudyPlanTest {
     }
 
     @Test
+    void aDesignWithoutOffBlocksNeverReadsTheControlSource() {
+        Study study = DEFAULT.withDesign(new Design(List.of(Condition.ON), 4))
+                .withControl(new PromptSource.FileBank("gone.txt", java.nio.file.Path.of("/nonexistent/gone.txt")));
+        assertThat(study.plan().runs()).allSatisfy(r -> assertThat(r.prompts()).allSatisfy(p -> assertThat(p.condition()).isEqualTo("on")));
+    }
+
+    @Test
     void designsOtherThanTheDefaultExpandToo() {
         Study study = DEFAULT.withDesign(new Design(List.of(Condition.ON, Condition.OFF, Condition.ON), 3))
                 .withGeneration(DEFAULT.generation().withMaxNewTokens(5))
