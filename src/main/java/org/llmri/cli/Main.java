@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
             ForwardCommand.class,
             BenchCommand.class,
             ParadigmCommand.class,
+            ScanCommand.class,
             TokenizeCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

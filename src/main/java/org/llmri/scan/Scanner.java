@@ -262,8 +262,11 @@ public final class Scanner {
         d.put("Name", "llmri scan: " + study.name());
         d.put("BIDSVersion", "1.9.0");
         d.put("DatasetType", "derivative");
-        d.put("GeneratedBy", List.of(Map.of("Name", "llmri", "Version", versionOf(),
-                "Description", "per-token activations of a language model under a block-design prompt paradigm")));
+        Map<String, Object> by = new LinkedHashMap<>();
+        by.put("Name", "llmri");
+        by.put("Version", versionOf());
+        by.put("Description", "per-token activations of a language model under a block-design prompt paradigm");
+        d.put("GeneratedBy", List.of(by));
         d.put("Subject", ds.subject());
         d.put("Model", subject.argument());
         d.put("WeightsSHA256", subject.weightsSha256());

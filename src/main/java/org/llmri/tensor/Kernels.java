@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -19,6 +19,29 @@ public final class Kernels {
     static final int L = S.length();
     static final ValueLayout.OfFloat F32LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort I16LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * Lane partners of a fixed pairwise reduction tree. reduceLanes(ADD) is not used because its order
+     * differs between the interpreter and compiled code, which would make results depend on JIT warm-up.
+     */
+    private static final VectorShuffle<Float>[] TREE = tree();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] tree() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] t = new VectorShuffle[steps];
+        for (int i = 0; i < steps; i++) {
+            int bit = L >> (i + 1);
+            t[i] = VectorShuffle.fromOp(S, lane -> lane ^ bit);
+        }
+        return t;
+    }
+
+    /** The sum of a vector's lanes, always in the same order. */
+    static float sum(FloatVector v) {
+        for (VectorShuffle<Float> sh : TREE) v = v.add(v.rearrange(sh));
+        return v.lane(0);
+    }
 
     /** Output rows of the weight matrix converted per tile; 4 keeps 16 accumulators in registers. */
     static final int TILE = 4;
@@ -111,7 +134,7 @@ public final class Kernels {
         for (; i < bound; i += L) {
             acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc);
         for (; i < n; i++) sum += a[ao + i] * b[bo + i];
         return sum;
     }
@@ -154,7 +177,7 @@ public final class Kernels {
     }
 
     private static float finish(FloatVector acc, float[] w, int wo, float[] x, int xo, int from, int k) {
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc);
         for (int i = from; i < k; i++) sum += w[wo + i] * x[xo + i];
         return sum;
     }
