@@ -219,6 +219,7 @@ final class HubClient {
             }
             bar.stepTo(have);
         }
+        if (f.size() == 0) createEmpty(part);
         if (f.lfs() && SHA256.matcher(f.etag()).matches()) {
             String actual = sha256(part);
             if (!actual.equals(f.etag())) {
@@ -430,7 +431,8 @@ final class HubClient {
         try {
             Files.createDirectories(part.getParent());
             long free = Files.getFileStore(part.getParent()).getUsableSpace();
-            if (free < needed) {
+            // some file systems report 0 when they cannot tell; a real shortage still fails at the write
+            if (free > 0 && free < needed) {
                 throw new LlmriException("not enough free disk space in " + part.getParent() + " for " + label
                         + ": it needs " + mib(needed) + " MiB, " + mib(free) + " MiB are free");
             }
@@ -471,6 +473,14 @@ final class HubClient {
             return Files.isRegularFile(p) ? Files.size(p) : 0;
         } catch (IOException e) {
             return 0;
+        }
+    }
+
+    private static void createEmpty(Path p) {
+        try {
+            Files.write(p, new byte[0]);
+        } catch (IOException e) {
+            throw new LlmriException(p + ": cannot write (" + reason(e) + ")", e);
         }
     }
 

@@ -382,4 +382,12 @@ class ModelResolverTest {
                 .filter(r -> r.method().equals("GET") && r.path().endsWith("/tokenizer.json")).count();
         assertThat(tokenizerGets).isEqualTo(1);
     }
+
+    @Test
+    void emptyFilesAreCachedToo() throws IOException {
+        hub.repo("org/empty").commit(MAIN, FakeHub.files("config.json", config, false, "tokenizer.json", tokenizer,
+                false, "model.safetensors", new byte[0], true)).ref("main", MAIN);
+        ResolvedModel m = resolver().resolve("org/empty");
+        assertThat(m.dir().resolve("model.safetensors")).isEmptyFile();
+    }
 }
