@@ -16,8 +16,8 @@ import picocli.CommandLine.Spec;
 
 /** Shows how a tokenizer splits a text: one row per token with its id, vocabulary entry and text. */
 @Command(name = "tokenize", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Encode a text with a model's tokenizer.json (no BOS/EOS added, as Galactica prompts are fed)",
-                "and print one TSV row per token: position, id, vocabulary entry and decoded text (JSON-quoted)."})
+        description = "Encode a text with a model's tokenizer.json (no BOS/EOS added, as Galactica prompts are fed)"
+                + " and print one TSV row per token: position, id, vocabulary entry and decoded text (JSON-quoted).")
 public final class TokenizeCommand implements Runnable {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -9,12 +9,18 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 /** How a download shows its progress: one bar per file. */
 public interface DownloadProgress {
-    /** Starts showing one file's transfer of {@code totalBytes}, of which {@code doneBytes} are already on disk. */
+    /**
+     * Starts showing one file's transfer of {@code totalBytes} (-1: not known yet), of which {@code doneBytes} are
+     * already on disk.
+     */
     Bar start(String label, long totalBytes, long doneBytes);
 
     /** One file's progress. */
     interface Bar extends AutoCloseable {
         void stepTo(long doneBytes);
+
+        /** The total, once the server tells it. */
+        void total(long totalBytes);
 
         @Override
         void close();
@@ -25,6 +31,9 @@ public interface DownloadProgress {
         return (label, total, done) -> new Bar() {
             @Override
             public void stepTo(long doneBytes) {}
+
+            @Override
+            public void total(long totalBytes) {}
 
             @Override
             public void close() {}
@@ -47,6 +56,11 @@ public interface DownloadProgress {
                 @Override
                 public void stepTo(long doneBytes) {
                     bar.stepTo(doneBytes);
+                }
+
+                @Override
+                public void total(long totalBytes) {
+                    bar.maxHint(totalBytes);
                 }
 
                 @Override

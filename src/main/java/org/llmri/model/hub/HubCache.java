@@ -126,6 +126,25 @@ final class HubCache {
         }
     }
 
+    /**
+     * Marks the cache folder with a CACHEDIR.TAG (https://bford.info/cachedir/) so backup tools skip it, as
+     * huggingface_hub does; best effort.
+     */
+    void tagCacheDir() {
+        Path tag = cacheDir.resolve("CACHEDIR.TAG");
+        if (Files.exists(tag)) return;
+        try {
+            Files.createDirectories(cacheDir);
+            Path tmp = Files.createTempFile(cacheDir, "CACHEDIR.TAG", ".partial");
+            Files.writeString(tmp, "Signature: 8a477f597d28d172789f06886806bc55\n"
+                    + "# This file is a cache directory tag created by llmri (Hugging Face cache layout).\n"
+                    + "# For information about cache directory tags, see:\n#\thttps://bford.info/cachedir/\n");
+            moveAtomically(tmp, tag);
+        } catch (IOException e) {
+            // only a hint for backup tools
+        }
+    }
+
     static void moveAtomically(Path from, Path to) throws IOException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

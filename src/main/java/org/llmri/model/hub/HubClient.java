@@ -47,7 +47,10 @@ final class HubClient {
     /** What the Hub said about one file. */
     sealed interface Lookup permits Found, Missing {}
 
-    /** The file exists: where to get it and what it must be. {@code lfs}: the etag is the content's sha256. */
+    /**
+     * The file exists: where to get it and what it must be. {@code size} is -1 when the Hub did not say;
+     * {@code lfs}: the etag came from X-Linked-Etag (for LFS files, the content's sha256).
+     */
     record Found(String commit, String etag, long size, URI location, boolean lfs) implements Lookup {}
 
     /** The file does not exist at this revision; {@code commit} is the revision's commit when the Hub said it. */
@@ -57,12 +60,16 @@ final class HubClient {
     private final HttpClient http;
     private final DownloadProgress progress;
     private final Duration retryPause;
+    /** Host names that are the Hub: its public names and the configured endpoint's. */
+    private final java.util.Set<String> hubHosts;
 
     HubClient(HubSettings settings, HttpClient http, DownloadProgress progress, Duration retryPause) {
         this.settings = settings;
         this.http = http;
         this.progress = progress;
         this.retryPause = retryPause;
+        this.hubHosts = java.util.stream.Stream.of("huggingface.co", "hf.co", "hub-ci.huggingface.co",
+                lower(settings.endpoint().getHost())).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     /** {@code {endpoint}/{repo}/resolve/{revision}/{file}}, with the revision and file percent-encoded. */
@@ -92,19 +99,20 @@ final class HubClient {
                 String location = r.headers().firstValue("Location").orElse(null);
                 if (location == null) throw new LlmriException(url + ": HTTP " + s + " redirect without a Location header");
                 URI target = resolve(url, location);
-                if (isRelative(location)) {
-                    url = target; // same site: the repository was renamed; ask again there
+                if (onHub(url, target)) {
+                    url = target; // still the Hub (a renamed repository, a mirror): ask again there
                     continue;
                 }
-                return found(r.headers(), url, target); // another site: an LFS file served by the CDN
+                // another host: the CDN serving an LFS file; this answer itself carries the file's metadata
+                return found(r.headers(), url, target, true);
             }
-            if (s >= 200 && s < 300) return found(r.headers(), url, url);
+            if (s >= 200 && s < 300) return found(r.headers(), url, url, false);
             return notFoundOrFail(s, r.headers(), url, ref, revision, file);
         }
         throw new LlmriException(url + ": more than " + MAX_REDIRECTS + " redirects");
     }
 
-    private Found found(HttpHeaders h, URI url, URI location) {
+    private Found found(HttpHeaders h, URI url, URI location, boolean redirect) {
         String commit = h.firstValue("X-Repo-Commit").orElse(null);
         if (commit == null || !ModelRef.isCommit(commit.strip())) {
             throw new LlmriException(url + ": the answer has no valid X-Repo-Commit header, so it does not come from the"
@@ -115,9 +123,9 @@ final class HubClient {
         if (etag == null || !SAFE_ETAG.matcher(etag).matches()) {
             throw new LlmriException(url + ": the Hub gave no usable ETag for this file, so it cannot be cached");
         }
-        long size = h.firstValue("X-Linked-Size").or(() -> h.firstValue("Content-Length"))
+        // a redirect's Content-Length is the redirect's own; then only X-Linked-Size tells (else the GET will)
+        long size = h.firstValue("X-Linked-Size").or(() -> redirect ? Optional.empty() : h.firstValue("Content-Length"))
                 .map(HubClient::parseSize).orElse(-1L);
-        if (size < 0) throw new LlmriException(url + ": the Hub gave no file size (X-Linked-Size or Content-Length)");
         return new Found(commit.strip(), etag, size, location, linked.isPresent());
     }
 
@@ -184,41 +192,49 @@ final class HubClient {
      * {@code part} holds exactly the file; an LFS file's sha256 has been checked.
      */
     void download(ModelRef ref, String file, Found f, Path part) {
-        String label = file;
+        long expected = f.size(); // -1: the Hub did not say; the GET will
         long have = sizeOf(part);
-        if (have > f.size()) {
+        if (expected >= 0 && have > expected) {
             delete(part);
             have = 0;
         }
-        ensureSpace(part, f.size() - have, label);
+        if (expected >= 0) ensureSpace(part, expected - have, file);
         int attemptsLeft = MAX_ATTEMPTS_WITHOUT_PROGRESS;
         String lastProblem = null;
-        try (DownloadProgress.Bar bar = progress.start(label, f.size(), have)) {
-            while (have < f.size()) {
+        try (DownloadProgress.Bar bar = progress.start(file, expected, have)) {
+            while (expected < 0 || have < expected) {
                 long before = have;
+                boolean ended = false;
                 try {
-                    fetchOnce(ref, file, f, part, have, bar);
+                    long total = fetchOnce(ref, file, f, part, have, bar);
+                    if (expected < 0 && total >= 0) {
+                        expected = total;
+                        bar.total(total);
+                    }
+                    ended = true;
                 } catch (Transient t) {
                     lastProblem = t.getMessage();
                 }
                 have = sizeOf(part);
-                if (have > f.size()) {
+                if (expected >= 0 && have > expected) {
                     delete(part);
-                    throw new LlmriException(f.location() + ": the server sent more than the " + f.size()
-                            + " bytes announced for " + label + "; the partial file was deleted");
+                    throw new LlmriException(f.location() + ": the server sent more than the " + expected
+                            + " bytes announced for " + file + "; the partial file was deleted");
                 }
-                if (have >= f.size()) break;
+                if (expected >= 0 ? have >= expected : ended) break; // no length anywhere: the body's end is the file's
                 attemptsLeft = have > before ? MAX_ATTEMPTS_WITHOUT_PROGRESS : attemptsLeft - 1;
                 if (attemptsLeft <= 0) {
-                    throw new LlmriException("downloading " + label + " from " + host(f.location()) + " failed after "
+                    throw new LlmriException("downloading " + file + " from " + host(f.location()) + " failed after "
                             + MAX_ATTEMPTS_WITHOUT_PROGRESS + " attempts without progress (" + (lastProblem == null
-                            ? "connection closed early" : lastProblem) + "; " + have + " of " + f.size() + " bytes kept,"
-                            + " run again to resume): check your network connection");
+                            ? "connection closed early" : lastProblem) + "; " + have + " of "
+                            + (expected >= 0 ? expected : "?") + " bytes kept, run again to resume): check your network"
+                            + " connection");
                 }
                 pause();
             }
             bar.stepTo(have);
         }
+        if (!Files.exists(part)) createEmpty(part); // an empty file needs no transfer
         if (f.lfs() && SHA256.matcher(f.etag()).matches()) {
             String actual = sha256(part);
             if (!actual.equals(f.etag())) {
@@ -236,8 +252,11 @@ final class HubClient {
         }
     }
 
-    /** One GET (following redirects) that appends to {@code part}; returns normally when the body ended. */
-    private void fetchOnce(ModelRef ref, String file, Found f, Path part, long have, DownloadProgress.Bar bar)
+    /**
+     * One GET (following redirects) that appends to {@code part}; returns normally when the body ended, with the
+     * file's total size as the answer stated it (-1 when it did not).
+     */
+    private long fetchOnce(ModelRef ref, String file, Found f, Path part, long have, DownloadProgress.Bar bar)
             throws Transient {
         URI url = f.location();
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
@@ -258,8 +277,10 @@ final class HubClient {
                 continue;
             }
             boolean append;
+            long total;
             if (s == 206) {
                 long start = rangeStart(r.headers());
+                total = rangeTotal(r.headers());
                 if (start != have) {
                     closeQuietly(r.body());
                     delete(part); // the server resumed somewhere else: start over
@@ -268,6 +289,7 @@ final class HubClient {
                 append = true;
             } else if (s == 200) {
                 append = false; // a full answer (first request, or a server that ignores Range)
+                total = r.headers().firstValue("Content-Length").map(HubClient::parseSize).orElse(-1L);
                 bar.stepTo(0);
             } else if (s == 416) {
                 closeQuietly(r.body());
@@ -281,7 +303,7 @@ final class HubClient {
                 throw httpError(s, r.headers().firstValue("X-Error-Code").orElse(""), url, ref, f.commit(), file);
             }
             copyBody(r.body(), part, append, append ? have : 0, bar);
-            return;
+            return total;
         }
         throw new LlmriException(url + ": more than " + MAX_REDIRECTS + " redirects");
     }
@@ -355,6 +377,11 @@ final class HubClient {
         }
     }
 
+    private static long rangeTotal(HttpHeaders h) {
+        Matcher m = CONTENT_RANGE.matcher(h.firstValue("Content-Range").orElse("").strip());
+        return m.matches() && !m.group(3).equals("*") ? Long.parseLong(m.group(3)) : -1;
+    }
+
     private static long rangeStart(HttpHeaders h) throws Transient {
         String cr = h.firstValue("Content-Range").orElse("");
         Matcher m = CONTENT_RANGE.matcher(cr.strip());
@@ -365,7 +392,7 @@ final class HubClient {
     private HttpRequest.Builder request(URI url, Duration timeout) {
         HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(timeout).header("User-Agent", USER_AGENT);
         // the token goes only to the Hub itself, never to the CDN that LFS files are redirected to
-        if (settings.token() != null && sameOrigin(url, settings.endpoint())) {
+        if (settings.token() != null && hubHosts.contains(lower(url.getHost()))) {
             b.header("Authorization", "Bearer " + settings.token());
         }
         return b;
@@ -396,13 +423,14 @@ final class HubClient {
         return e.getClass().getSimpleName();
     }
 
-    private static boolean isRelative(String location) {
-        try {
-            URI u = URI.create(location.strip());
-            return u.getScheme() == null && u.getRawAuthority() == null;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+    /** huggingface_hub's rule: a redirect stays on the Hub when it keeps the host name or goes to a Hub host. */
+    private boolean onHub(URI from, URI to) {
+        String host = lower(to.getHost());
+        return host != null && (host.equals(lower(from.getHost())) || hubHosts.contains(host));
+    }
+
+    private static String lower(String s) {
+        return s == null ? null : s.toLowerCase(Locale.ROOT);
     }
 
     private static URI resolve(URI base, String location) {
@@ -413,15 +441,6 @@ final class HubClient {
         }
     }
 
-    static boolean sameOrigin(URI a, URI b) {
-        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost() != null
-                && a.getHost().equalsIgnoreCase(b.getHost()) && port(a) == port(b);
-    }
-
-    private static int port(URI u) {
-        return u.getPort() >= 0 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
-    }
-
     private static String host(URI u) {
         return u.getHost() == null ? u.toString() : u.getHost();
     }
@@ -430,7 +449,8 @@ final class HubClient {
         try {
             Files.createDirectories(part.getParent());
             long free = Files.getFileStore(part.getParent()).getUsableSpace();
-            if (free < needed) {
+            // some file systems report 0 when they cannot tell; a real shortage still fails at the write
+            if (free > 0 && free < needed) {
                 throw new LlmriException("not enough free disk space in " + part.getParent() + " for " + label
                         + ": it needs " + mib(needed) + " MiB, " + mib(free) + " MiB are free");
             }
@@ -471,6 +491,14 @@ final class HubClient {
             return Files.isRegularFile(p) ? Files.size(p) : 0;
         } catch (IOException e) {
             return 0;
+        }
+    }
+
+    private static void createEmpty(Path p) {
+        try {
+            Files.write(p, new byte[0]);
+        } catch (IOException e) {
+            throw new LlmriException(p + ": cannot write (" + reason(e) + ")", e);
         }
     }
 

@@ -146,6 +146,7 @@ public final class ModelResolver {
     }
 
     private ResolvedModel download(HubCache cache, ModelRef ref) {
+        cache.tagCacheDir();
         // The first answer fixes the commit; every other file is asked for at that commit, so a branch that
         // moves mid-download cannot mix two versions.
         String first = REQUIRED_FILES.getFirst();

@@ -90,7 +90,8 @@ public final class TextTokenizer implements AutoCloseable {
             }
             return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            throw new LlmriException(file + ": no such file (expected a Hugging Face tokenizer.json)");
+            throw new LlmriException(file + ": no such file (expected a Hugging Face tokenizer.json, or a folder"
+                    + " holding one)");
         } catch (IOException e) {
             throw new LlmriException(file + ": cannot read (" + e.getMessage() + ")", e);
         }

@@ -65,14 +65,17 @@ final class FakeHub implements AutoCloseable {
     volatile long stallFirstTransferAfter = -1;
     /** The CDN serves bytes that do not match the advertised sha256. */
     volatile boolean corruptCdn;
+    /** LFS redirects leave out X-Linked-Size and the CDN streams without Content-Length (as some mirrors do). */
+    volatile boolean sizesUnannounced;
     /** The CDN ignores Range and always answers 200 with the whole file. */
     volatile boolean cdnIgnoresRange;
     private final AtomicBoolean firstCdnGetDone = new AtomicBoolean();
 
     FakeHub() throws IOException {
-        InetAddress loopback = InetAddress.getLoopbackAddress();
-        hub = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
-        cdn = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
+        // The CDN is reached under another host name, as the real one is: clients must not send it the token,
+        // and huggingface_hub stops following redirects when the host name changes.
+        hub = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
+        cdn = HttpServer.create(new InetSocketAddress(InetAddress.getByName("localhost"), 0), 0);
         hub.createContext("/", this::handleHub);
         cdn.createContext("/", this::handleCdn);
         hub.setExecutor(pool);
@@ -86,7 +89,7 @@ final class FakeHub implements AutoCloseable {
     }
 
     String cdnEndpoint() {
-        return "http://127.0.0.1:" + cdn.getAddress().getPort();
+        return "http://localhost:" + cdn.getAddress().getPort();
     }
 
     Repo repo(String id) {
@@ -189,7 +192,7 @@ final class FakeHub implements AutoCloseable {
                 h.set("ETag", "\"" + gitBlobSha1(("version https://git-lfs.github.com/spec/v1\noid sha256:" + sha)
                         .getBytes(StandardCharsets.UTF_8)) + "\"");
                 h.set("X-Linked-Etag", "\"" + sha + "\"");
-                h.set("X-Linked-Size", Long.toString(e.bytes().length));
+                if (!sizesUnannounced) h.set("X-Linked-Size", Long.toString(e.bytes().length));
                 h.set("Location", cdnEndpoint() + "/blobs/" + sha + "?signature=loopback");
                 ex.sendResponseHeaders(302, -1);
                 return;
@@ -207,11 +210,12 @@ final class FakeHub implements AutoCloseable {
 
     private void handleCdn(HttpExchange ex) throws IOException {
         record("cdn", ex);
-        try (ex) {
+        try {
             String path = ex.getRequestURI().getRawPath();
             byte[] data = path.startsWith("/blobs/") ? blobs.get(path.substring("/blobs/".length())) : null;
             if (data == null) {
                 ex.sendResponseHeaders(404, -1);
+                ex.close();
                 return;
             }
             if (corruptCdn) {
@@ -225,6 +229,7 @@ final class FakeHub implements AutoCloseable {
                 if (from >= data.length) {
                     ex.getResponseHeaders().set("Content-Range", "bytes */" + data.length);
                     ex.sendResponseHeaders(416, -1);
+                    ex.close();
                     return;
                 }
                 ex.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (data.length - 1) + "/" + data.length);
@@ -234,9 +239,10 @@ final class FakeHub implements AutoCloseable {
             if (ex.getRequestMethod().equals("HEAD")) {
                 ex.getResponseHeaders().set("Content-Length", Long.toString(length));
                 ex.sendResponseHeaders(status, -1);
+                ex.close();
                 return;
             }
-            ex.sendResponseHeaders(status, length);
+            ex.sendResponseHeaders(status, sizesUnannounced && status == 200 ? 0 : length); // 0: chunked
             OutputStream out = ex.getResponseBody();
             boolean first = firstCdnGetDone.compareAndSet(false, true);
             long cut = first ? cutFirstTransferAfter : -1;
@@ -244,11 +250,17 @@ final class FakeHub implements AutoCloseable {
             long limit = cut >= 0 ? cut : stall >= 0 ? stall : length;
             out.write(data, (int) from, (int) Math.min(limit, length));
             out.flush();
+            // Throwing without closing the exchange makes the server drop the connection mid-body: no final
+            // chunk, fewer bytes than Content-Length, exactly what a network cut looks like to the client.
             if (cut >= 0) throw new IOException("fake hub: dropping the connection after " + cut + " bytes");
             if (stall >= 0) {
                 awaitClose();
                 throw new IOException("fake hub: stalled transfer abandoned");
             }
+            ex.close();
+        } catch (RuntimeException e) {
+            ex.close();
+            throw e;
         }
     }
 

@@ -104,6 +104,7 @@ class ModelResolverTest {
                     weightsSha, FakeHub.gitBlobSha1(config), FakeHub.gitBlobSha1(tokenizer));
         }
         assertThat(cache.resolve(".locks/models--facebook--galactica-125m/" + weightsSha + ".lock")).exists();
+        assertThat(Files.readString(cache.resolve("CACHEDIR.TAG"))).startsWith("Signature: 8a477f597d28d172789f06886806bc55");
         // the downloaded tokenizer works
         try (TextTokenizer t = TextTokenizer.load(m.dir().resolve("tokenizer.json"))) {
             assertThat(t.vocabSize()).isEqualTo(300);
@@ -381,5 +382,34 @@ class ModelResolverTest {
         long tokenizerGets = hub.requests().stream()
                 .filter(r -> r.method().equals("GET") && r.path().endsWith("/tokenizer.json")).count();
         assertThat(tokenizerGets).isEqualTo(1);
+    }
+
+    @Test
+    void emptyFilesAreCachedToo() throws IOException {
+        hub.repo("org/empty").commit(MAIN, FakeHub.files("config.json", config, false, "tokenizer.json", tokenizer,
+                false, "model.safetensors", new byte[0], true)).ref("main", MAIN);
+        ResolvedModel m = resolver().resolve("org/empty");
+        assertThat(m.dir().resolve("model.safetensors")).isEmptyFile();
+    }
+
+    @Test
+    void sizeLeftUnannouncedIsLearnedFromTheTransfer() throws IOException {
+        hub.sizesUnannounced = true;
+        ResolvedModel m = resolver().resolve(REPO);
+        assertThat(Files.readAllBytes(m.dir().resolve("model.safetensors"))).isEqualTo(weights);
+    }
+
+    @Test
+    void sizeLeftUnannouncedStillResumesAfterACut() throws IOException {
+        hub.sizesUnannounced = true;
+        hub.cutFirstTransferAfter = 70_000;
+        ResolvedModel m = resolver().resolve(REPO);
+        assertThat(Files.readAllBytes(m.dir().resolve("model.safetensors"))).isEqualTo(weights);
+        // chunked: the client keeps the whole chunks it received before the cut and resumes after them
+        List<String> ranges = hub.requests().stream().filter(r -> r.server().equals("cdn")).map(FakeHub.Request::range)
+                .toList();
+        assertThat(ranges).hasSize(2);
+        assertThat(ranges.get(0)).isNull();
+        assertThat(ranges.get(1)).matches("bytes=[1-9]\\d*-");
     }
 }
