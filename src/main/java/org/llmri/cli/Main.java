@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {CommandLine.HelpCommand.class,
             ModelCommand.class,
             ForwardCommand.class,
+            GenerateCommand.class,
             BenchCommand.class,
             ParadigmCommand.class,
             ScanCommand.class,

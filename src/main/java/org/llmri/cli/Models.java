@@ -4,25 +4,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.llmri.LlmriException;
 import org.llmri.model.LoadedModel;
+import org.llmri.model.hub.ModelResolver;
+import org.llmri.model.hub.ResolvedModel;
 import org.llmri.model.tokenizer.TextTokenizer;
 
-/** How commands turn a --model argument into a running model. */
+/**
+ * How commands turn a --model argument into a running model: a folder is used as is; a repo id
+ * ({@code org/name[@revision]}) goes through the Hugging Face cache, downloading what is missing.
+ */
 final class Models {
     private Models() {}
 
-    /** A model folder and, for a repo id, where it came from. */
-    record Resolved(Path dir, String revision, String commit) {}
-
-    static Resolved resolveWithInfo(String modelArg) {
-        return new Resolved(Path.of(modelArg), null, null);
-    }
-
-    static Path resolve(String modelArg) {
-        return resolveWithInfo(modelArg).dir();
+    static ResolvedModel resolve(String modelArg) {
+        return ModelResolver.fromEnvironment().resolve(modelArg);
     }
 
     static LoadedModel open(String modelArg) {
-        return LoadedModel.open(resolve(modelArg));
+        return LoadedModel.open(resolve(modelArg).dir());
     }
 
     static TextTokenizer tokenizer(Path modelDir) {

@@ -62,7 +62,7 @@ public final class ScanCommand implements Callable<Integer> {
 
     /** Scans (or resumes) with a progress bar; shared with {@code llmri study}. */
     static Dataset scan(Study study, Path target, boolean resume, java.io.PrintWriter out) {
-        Models.Resolved resolved = Models.resolveWithInfo(study.model());
+        org.llmri.model.hub.ResolvedModel resolved = Models.resolve(study.model());
         try (LoadedModel m = LoadedModel.open(resolved.dir());
              TextTokenizer tok = Models.tokenizer(resolved.dir())) {
             String sha = org.llmri.model.Sha256.ofFiles(m.weights().files());
