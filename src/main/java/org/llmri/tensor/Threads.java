@@ -1,11 +1,14 @@
 package org.llmri.tensor;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The worker pool that the kernels split their work over. One per model; the number of threads
- * defaults to the machine's cores (LLMRI_THREADS overrides it).
+ * The workers the kernels split their work over: the calling thread takes the first share and
+ * parallelism - 1 resident workers take the rest. A forward pass makes thousands of short parallel
+ * calls per second, so workers spin briefly before parking: a hand-off then costs microseconds.
+ * The number of threads defaults to the machine's cores (LLMRI_THREADS overrides it).
  */
 public final class Threads implements AutoCloseable {
     /** A piece of work over the index range [from, to). */
@@ -14,12 +17,28 @@ public final class Threads implements AutoCloseable {
         void run(int from, int to);
     }
 
+    private static final int SPINS = 20_000;
+
     private final int parallelism;
-    private final ForkJoinPool pool;
+    private final Thread[] workers;
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile long epoch;
+    private volatile boolean closed;
+    private volatile Thread caller;
+    private final AtomicBoolean busy = new AtomicBoolean();
+    // the current job; written before epoch is bumped, read after a worker sees the new epoch
+    private Range job;
+    private int[] bounds;
+    private volatile Throwable failure;
 
     public Threads(int parallelism) {
         this.parallelism = Math.max(1, parallelism);
-        this.pool = this.parallelism == 1 ? null : new ForkJoinPool(this.parallelism);
+        this.workers = new Thread[this.parallelism - 1];
+        for (int i = 0; i < workers.length; i++) {
+            int share = i + 1;
+            workers[i] = Thread.ofPlatform().daemon().name("llmri-worker-" + share).unstarted(() -> work(share));
+            workers[i].start();
+        }
     }
 
     public static Threads fromEnvironment() {
@@ -40,37 +59,71 @@ public final class Threads implements AutoCloseable {
     }
 
     /**
-     * Runs {@code body} over [0, n) split into at most {@code parallelism} contiguous chunks whose
-     * boundaries are multiples of {@code grain} (so register blocks are never split).
+     * Runs {@code body} over [0, n) split into at most {@code parallelism} contiguous shares whose
+     * boundaries are multiples of {@code grain} (so register blocks are never split). Calls made
+     * from inside a share run on the calling thread.
      */
     public void forRange(int n, int grain, Range body) {
-        int chunks = Math.min(parallelism, Math.max(1, n / Math.max(1, grain)));
-        if (chunks <= 1 || pool == null) {
-            body.run(0, n);
+        int g = Math.max(1, grain);
+        int units = (n + g - 1) / g;
+        int shares = Math.min(parallelism, units);
+        if (shares <= 1 || closed || !busy.compareAndSet(false, true)) {
+            body.run(0, n); // one share, or called from inside a share
             return;
         }
-        int units = (n + grain - 1) / grain;
-        RecursiveAction[] tasks = new RecursiveAction[chunks];
-        for (int c = 0; c < chunks; c++) {
-            int from = Math.min(n, (int) ((long) units * c / chunks) * grain);
-            int to = c == chunks - 1 ? n : Math.min(n, (int) ((long) units * (c + 1) / chunks) * grain);
-            tasks[c] = new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    if (from < to) body.run(from, to);
-                }
-            };
+        int[] b = new int[parallelism + 1];
+        for (int c = 0; c <= parallelism; c++) {
+            b[c] = c >= shares ? n : Math.min(n, (int) ((long) units * c / shares) * g);
         }
-        pool.invoke(new RecursiveAction() {
-            @Override
-            protected void compute() {
-                invokeAll(tasks);
+        job = body;
+        bounds = b;
+        failure = null;
+        caller = Thread.currentThread();
+        pending.set(workers.length);
+        epoch = epoch + 1; // publishes job and bounds
+        for (Thread w : workers) LockSupport.unpark(w);
+        try {
+            if (b[0] < b[1]) body.run(b[0], b[1]);
+        } catch (Throwable t) {
+            failure = t;
+        }
+        int spins = 0;
+        while (pending.get() > 0) {
+            if (++spins < SPINS) Thread.onSpinWait();
+            else LockSupport.parkNanos(this, 50_000);
+        }
+        job = null;
+        busy.set(false);
+        Throwable f = failure;
+        if (f instanceof RuntimeException re) throw re;
+        if (f instanceof Error e) throw e;
+        if (f != null) throw new RuntimeException(f);
+    }
+
+    private void work(int share) {
+        long seen = 0;
+        while (true) {
+            int spins = 0;
+            while (epoch == seen && !closed) {
+                if (++spins < SPINS) Thread.onSpinWait();
+                else LockSupport.park(this);
             }
-        });
+            if (closed) return;
+            seen = epoch;
+            int[] b = bounds;
+            Range r = job;
+            try {
+                if (b[share] < b[share + 1]) r.run(b[share], b[share + 1]);
+            } catch (Throwable t) {
+                failure = t;
+            }
+            if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
+        }
     }
 
     @Override
     public void close() {
-        if (pool != null) pool.shutdown();
+        closed = true;
+        for (Thread w : workers) LockSupport.unpark(w);
     }
 }
