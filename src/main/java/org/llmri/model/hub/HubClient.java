@@ -42,6 +42,7 @@ final class HubClient {
     private static final Pattern SAFE_ETAG = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+    private static final Pattern UNSATISFIED_RANGE = Pattern.compile("bytes \\*/(\\d+)");
     private static final String USER_AGENT = "llmri/" + version() + "; java/" + Runtime.version().feature();
 
     /** What the Hub said about one file. */
@@ -293,6 +294,8 @@ final class HubClient {
                 bar.stepTo(0);
             } else if (s == 416) {
                 closeQuietly(r.body());
+                long size = rangeTotal(r.headers());
+                if (size == have) return size; // nothing left to fetch: the partial file was complete
                 delete(part);
                 throw new Transient("the server refused to resume at byte " + have);
             } else if (s == 429 || s >= 500) {
@@ -326,7 +329,7 @@ final class HubClient {
             }
         } catch (IOException e) {
             if (watchdog.fired()) {
-                throw new Transient("no data for " + settings.downloadTimeout().toSeconds() + " s");
+                throw new Transient("no data for " + settings.downloadTimeout().toMillis() / 1000.0 + " s");
             }
             if (isDiskProblem(e, part)) {
                 throw new LlmriException(part + ": cannot write (" + reason(e) + ")", e);
@@ -377,9 +380,13 @@ final class HubClient {
         }
     }
 
+    /** The total size in a Content-Range ({@code bytes a-b/total} or, answering 416, {@code bytes *\/total}). */
     private static long rangeTotal(HttpHeaders h) {
-        Matcher m = CONTENT_RANGE.matcher(h.firstValue("Content-Range").orElse("").strip());
-        return m.matches() && !m.group(3).equals("*") ? Long.parseLong(m.group(3)) : -1;
+        String cr = h.firstValue("Content-Range").orElse("").strip();
+        Matcher m = CONTENT_RANGE.matcher(cr);
+        if (m.matches()) return m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
+        Matcher u = UNSATISFIED_RANGE.matcher(cr);
+        return u.matches() ? Long.parseLong(u.group(1)) : -1;
     }
 
     private static long rangeStart(HttpHeaders h) throws Transient {

@@ -412,4 +412,24 @@ class ModelResolverTest {
         assertThat(ranges.get(0)).isNull();
         assertThat(ranges.get(1)).matches("bytes=[1-9]\\d*-");
     }
+
+    @Test
+    void leftoverIncompleteFileThatIsAlreadyWholeNeedsNoTransfer() throws IOException {
+        String sha = FakeHub.sha256(weights);
+        Files.createDirectories(storage().resolve("blobs"));
+        Files.write(storage().resolve("blobs/" + sha + ".incomplete"), weights);
+        resolver().resolve(REPO);
+        assertThat(hub.requests()).filteredOn(r -> r.server().equals("cdn")).isEmpty();
+
+        // when the size is not announced, the CDN's 416 answer tells that nothing is missing
+        hub.sizesUnannounced = true;
+        Path otherCache = tmp.resolve("cache2");
+        Files.createDirectories(otherCache.resolve("models--facebook--galactica-125m/blobs"));
+        Files.write(otherCache.resolve("models--facebook--galactica-125m/blobs/" + sha + ".incomplete"), weights);
+        hub.clearRequests();
+        ResolvedModel m = resolver("HF_HUB_CACHE", otherCache.toString()).resolve(REPO);
+        assertThat(Files.readAllBytes(m.dir().resolve("model.safetensors"))).isEqualTo(weights);
+        assertThat(hub.requests()).filteredOn(r -> r.server().equals("cdn")).extracting(FakeHub.Request::range)
+                .containsExactly("bytes=" + weights.length + "-");
+    }
 }
