@@ -128,6 +128,20 @@ public record Network(String task, int units, BitSet positive, BitSet negative) 
         }
     }
 
+    /**
+     * Writes the sizes of {@code networks} as one table (columns {@code task grouping group units
+     * positive negative}): rows per kind, then per level, then per tap for each network.
+     */
+    public static void writeSizes(java.nio.file.Path file, List<Network> networks, UnitTable table) {
+        List<List<Object>> rows = new ArrayList<>();
+        for (Network n : networks) {
+            for (Grouping g : Grouping.values()) {
+                for (GroupSize s : n.sizes(table, g)) rows.add(List.of(n.task(), g.label(), s.group(), s.units(), s.positive(), s.negative()));
+            }
+        }
+        org.llmri.io.Tsv.write(file, List.of("task", "grouping", "group", "units", "positive", "negative"), rows);
+    }
+
     public List<GroupSize> sizes(UnitTable table, Grouping grouping) {
         table.checkLength("network " + task, units);
         int groups = switch (grouping) {
