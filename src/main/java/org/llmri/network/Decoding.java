@@ -221,7 +221,8 @@ public final class Decoding {
         final List<BlockSummary> training = new ArrayList<>();
         final List<double[]> trainingPatterns = new ArrayList<>();
         final List<HeldOut> items = new ArrayList<>();
-        boolean[] usable;
+        BitSet usableSet;
+        int[] usableUnits;
         int units;
 
         static FoldData of(List<BlockSummary> runs, int heldOut) {
@@ -230,8 +231,9 @@ public final class Decoding {
             List<BlockSummary> test = new ArrayList<>();
             for (BlockSummary b : runs) (b.run().run() == heldOut ? test : f.training).add(b);
             double[] scale = inverseSd(f.training, f.units);
-            f.usable = new boolean[f.units];
-            for (int u = 0; u < f.units; u++) f.usable[u] = scale[u] > 0;
+            f.usableSet = new BitSet(f.units);
+            for (int u = 0; u < f.units; u++) if (scale[u] > 0) f.usableSet.set(u);
+            f.usableUnits = f.usableSet.stream().toArray();
             for (BlockSummary b : f.training) f.trainingPatterns.add(contrast(b.onMean(), b.offMean(), scale));
             for (BlockSummary b : test) {
                 f.items.add(new HeldOut(Level.RUN, b.run(), null, contrast(b.onMean(), b.offMean(), scale)));
@@ -274,32 +276,42 @@ public final class Decoding {
 
         Assignment classify(String[] labels, List<String> tasks, TrainingNetworks networks) {
             int nTasks = tasks.size();
-            double[][] templates = new double[nTasks][];
+            List<List<Integer>> members = new ArrayList<>();
             BitSet[] positive = new BitSet[nTasks];
             BitSet union = new BitSet(units);
             for (int t = 0; t < nTasks; t++) {
+                List<Integer> js = new ArrayList<>();
                 List<RunKey> keys = new ArrayList<>();
-                double[] sum = new double[units];
                 for (int j = 0; j < training.size(); j++) {
-                    if (!labels[j].equals(tasks.get(t))) continue;
-                    keys.add(training.get(j).run());
-                    double[] x = trainingPatterns.get(j);
-                    for (int u = 0; u < units; u++) sum[u] += x[u];
+                    if (labels[j].equals(tasks.get(t))) {
+                        js.add(j);
+                        keys.add(training.get(j).run());
+                    }
                 }
+                members.add(js);
                 if (keys.isEmpty()) continue;
-                for (int u = 0; u < units; u++) sum[u] /= keys.size();
-                templates[t] = sum;
                 Network net = networks.forRuns(tasks.get(t), keys);
                 if (net.units() != units) throw new LlmriException("decoding: network of " + tasks.get(t) + " has " + net.units() + " units, activations " + units);
                 positive[t] = net.maskView(Network.Sign.POSITIVE);
                 union.or(net.maskView(Network.Sign.POSITIVE));
                 union.or(net.maskView(Network.Sign.NEGATIVE));
             }
-            BitSet usableSet = new BitSet(units);
-            for (int u = 0; u < units; u++) if (usable[u]) usableSet.set(u);
             union.and(usableSet);
             boolean restricted = !union.isEmpty();
-            int[] features = (restricted ? union : usableSet).stream().toArray();
+            int[] features = restricted ? union.stream().toArray() : usableUnits;
+            // templates are only ever read at the feature units, so only those are averaged
+            double[][] templates = new double[nTasks][];
+            for (int t = 0; t < nTasks; t++) {
+                List<Integer> js = members.get(t);
+                if (js.isEmpty()) continue;
+                double[] sum = new double[features.length];
+                for (int j : js) {
+                    double[] x = trainingPatterns.get(j);
+                    for (int f = 0; f < features.length; f++) sum[f] += x[features[f]];
+                }
+                for (int f = 0; f < features.length; f++) sum[f] /= js.size();
+                templates[t] = sum;
+            }
             int[][] networkUnits = new int[nTasks][];
             for (int t = 0; t < nTasks; t++) {
                 if (positive[t] == null) continue;
@@ -309,11 +321,15 @@ public final class Decoding {
             }
             String[][] predicted = new String[2][items.size()];
             double[][] best = new double[2][items.size()];
+            double[] gathered = new double[features.length];
+            int[] identity = new int[features.length];
+            for (int f = 0; f < features.length; f++) identity[f] = f;
             for (int i = 0; i < items.size(); i++) {
                 double[] x = items.get(i).pattern;
+                for (int f = 0; f < features.length; f++) gathered[f] = x[features[f]];
                 double[] byCorrelation = new double[nTasks], byNetwork = new double[nTasks];
                 for (int t = 0; t < nTasks; t++) {
-                    byCorrelation[t] = templates[t] == null ? Double.NaN : Stats.pearson(x, templates[t], features);
+                    byCorrelation[t] = templates[t] == null ? Double.NaN : Stats.pearson(gathered, templates[t], identity);
                     byNetwork[t] = networkUnits[t] == null || networkUnits[t].length == 0 ? Double.NaN : meanOver(x, networkUnits[t]);
                 }
                 int c = argmax(byCorrelation), n = argmax(byNetwork);

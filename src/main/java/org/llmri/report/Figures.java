@@ -28,8 +28,11 @@ final class Figures {
      * The z map as rows = levels (embedding at the top, then layers, then the final layer norm) and
      * column panels = tap kinds; each tap's units (in index order) are pooled into at most
      * {@link #MAX_BINS} bins showing the z of largest magnitude, so the picture stays small at any model size.
+     * Bins holding no unit of the network are drawn faded, so the network stands out from sub-threshold values.
      */
-    static Figure activationMap(String name, String task, double[] z, UnitTable units, double vmax) {
+    static Figure activationMap(String name, String task, double[] z, Network network, UnitTable units, double vmax) {
+        java.util.BitSet inNetwork = network.positive();
+        inNetwork.or(network.negative());
         List<String> kinds = units.kinds();
         List<UnitTable.Level> levels = units.levels();
         double panelW = 62, gap = 5;
@@ -60,7 +63,9 @@ final class Figures {
                         for (int b = 0; b < bins; b++) {
                             int from = (int) ((long) b * members.length / bins), to = (int) ((long) (b + 1) * members.length / bins);
                             double v = extreme(z, members, from, to);
-                            c.fillRect(px + t * tapW + b * binW, py, binW + 0.01, rowH, Colors.diverging(v / vmax));
+                            Color col = Colors.diverging(v / vmax);
+                            if (!anyIn(inNetwork, members, from, to)) col = blend(col, 0.35);
+                            c.fillRect(px + t * tapW + b * binW, py, binW + 0.01, rowH, col);
                         }
                     }
                 }
@@ -77,6 +82,11 @@ final class Figures {
 
     static String levelLabel(UnitTable.Level l) {
         return l.isLayer() ? "layer " + l.label() : l.label();
+    }
+
+    static boolean anyIn(java.util.BitSet set, int[] members, int from, int to) {
+        for (int i = from; i < to; i++) if (set.get(members[i])) return true;
+        return false;
     }
 
     /** The value of largest magnitude among members[from..to); NaN if all are NaN. */

@@ -132,7 +132,7 @@ public final class ReportWriter {
             sb.append("<p class=\"note\">Each map shows the z value of task &gt; control per unit: rows are depths in the model, ")
                     .append("columns group units by tap kind, and within a tap its units are pooled into at most ").append(Figures.MAX_BINS)
                     .append(" bins showing the z of largest magnitude. Red: more active during the task than the control; blue: less; ")
-                    .append("grey: no such tap at that depth. All maps share one colour scale (&plusmn;").append(Html.num(vmax, 1))
+                    .append("faded: no unit of the bin is in the network; grey: no such tap at that depth. All maps share one colour scale (&plusmn;").append(Html.num(vmax, 1))
                     .append("). Networks are thresholded at ").append(Html.escape(m.threshold())).append(".</p>\n");
             sb.append(Html.table(List.of("task", "positive units", "negative units", "share of units"), m.maps().stream().map(t -> List.of(
                     "<a href=\"#map-" + slug(t.task()) + "\">" + Html.escape(t.task()) + "</a>", Integer.toString(t.network().positiveCount()),
@@ -142,7 +142,7 @@ public final class ReportWriter {
             for (ReportModel.TaskMap t : m.maps()) {
                 String slug = slug(t.task());
                 sb.append("<article class=\"task\" id=\"map-").append(slug).append("\">\n<h3>").append(Html.escape(t.task())).append("</h3>\n");
-                sb.append(img(Figures.activationMap("map_" + slug, t.task(), t.z(), units, vmax)));
+                sb.append(img(Figures.activationMap("map_" + slug, t.task(), t.z(), t.network(), units, vmax)));
                 sb.append("<div class=\"row\">\n<div>").append(img(Figures.sizesByLevel("network_sizes_" + slug, t.task(), levelSizes(t.network(), units))))
                         .append("</div>\n<div class=\"grow\"><h4>Network size per tap kind</h4>\n");
                 List<List<String>> rows = new ArrayList<>();
