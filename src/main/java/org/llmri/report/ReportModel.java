@@ -2,6 +2,7 @@ package org.llmri.report;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.llmri.network.Activations;
 import org.llmri.network.Decoding;
 import org.llmri.network.Network;
 import org.llmri.network.Overlap;
@@ -54,6 +55,21 @@ public record ReportModel(String title, List<Entry> summary, Path designMatrixPn
         public TimeCourse {
             series = List.copyOf(series);
             blocks = List.copyOf(blocks);
+        }
+
+        /**
+         * The {@code n} units of largest z in {@code z} (a task's map), read from one run's activations
+         * (only those columns are read), labelled with their tap, index and z.
+         */
+        public static TimeCourse strongest(RunKey run, Path activations, RunEvents events, double[] z, UnitTable units, int n) {
+            units.checkLength("z map of " + run, z.length);
+            int[] top = Activations.strongest(z, n);
+            double[][] values = Activations.columns(activations, top);
+            List<Series> series = new java.util.ArrayList<>();
+            for (int i = 0; i < top.length; i++) {
+                series.add(new Series(top[i], units.describe(top[i]) + "  (z = " + Html.num(z[top[i]], 1) + ")", values[i]));
+            }
+            return new TimeCourse(run, series, events.blocks());
         }
     }
 

@@ -61,6 +61,13 @@ class ReportWriterTest {
                     .parse(new org.xml.sax.InputSource(new java.io.StringReader(svg))); // well-formed XML
         }
         assertThat(dir.resolve("out/figures/design_matrix.png")).isRegularFile();
+        // time courses show the strongest units of the task's map, read from the run's activations
+        ReportModel.TimeCourse tc = model.timeCourses().getFirst();
+        assertThat(tc.series()).hasSize(3);
+        assertThat(tc.series().getFirst().values()).hasSize(160);
+        double[] zA = model.maps().getFirst().z();
+        assertThat(zA[tc.series().getFirst().unit()]).isEqualTo(java.util.Arrays.stream(zA).max().orElseThrow());
+        assertThat(tc.blocks()).hasSize(5);
         // the planted study decodes perfectly and the methods paragraph states the actual settings
         assertThat(html).contains("100%").contains("100 permutations of the training runs");
         assertThat(model.methods()).contains("Four tasks (taskA, taskB, taskC, taskD) were each run 3 times")

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
-import org.llmri.network.Activations;
 import org.llmri.network.Decoding;
 import org.llmri.network.Network;
 import org.llmri.network.Overlap;
@@ -39,14 +38,8 @@ final class SyntheticReport {
         List<ReportModel.Sample> samples = new ArrayList<>();
         for (ReportModel.TaskMap m : maps) {
             RunKey run = new RunKey(m.task(), 1);
-            int[] strongest = Activations.strongest(m.z(), 3);
-            double[][] values = Activations.columns(s.activations().get(run), strongest);
-            List<ReportModel.Series> series = new ArrayList<>();
-            for (int i = 0; i < strongest.length; i++) {
-                series.add(new ReportModel.Series(strongest[i], s.units().describe(strongest[i]) + "  (z = " + Html.num(m.z()[strongest[i]], 1) + ")", values[i]));
-            }
             RunEvents events = RunEvents.read(s.events().get(run));
-            courses.add(new ReportModel.TimeCourse(run, series, events.blocks()));
+            courses.add(ReportModel.TimeCourse.strongest(run, s.activations().get(run), events, m.z(), s.units(), 3));
             for (RunEvents.Block b : events.blocks()) {
                 samples.add(new ReportModel.Sample(run, b.id(), b.trialType(), "Prompt <" + b.id() + "> for " + m.task() + ": \"solve\" & explain",
                         "generated tokens of block " + b.id() + "\nsecond line & <tag>"));
