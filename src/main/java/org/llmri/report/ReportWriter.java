@@ -388,7 +388,7 @@ public final class ReportWriter {
             h4 { font-size:13px; margin:6px 0; color:var(--muted); text-transform:uppercase; letter-spacing:.04em; }
             p.note { color:var(--muted); max-width:960px; margin:4px 0 12px; }
             p.finding { background:#f3f7fb; border-left:3px solid var(--accent); padding:6px 10px; max-width:960px; }
-            p.methods { max-width:960px; text-align:justify; }
+            p.methods { max-width:960px; }
             figure { margin:8px 0 14px; }
             figure img { max-width:100%; height:auto; display:block; }
             img.design { max-height:520px; width:auto; border:1px solid var(--line); }
