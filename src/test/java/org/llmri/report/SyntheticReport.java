@@ -1,0 +1,73 @@
+package org.llmri.report;
+
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.llmri.network.Decoding;
+import org.llmri.network.Network;
+import org.llmri.network.Overlap;
+import org.llmri.network.Repeatability;
+import org.llmri.network.RunEvents;
+import org.llmri.network.RunKey;
+import org.llmri.network.StoufferNetworks;
+import org.llmri.network.SyntheticStudy;
+
+/** A full report model built from the synthetic study, as the study command would build it. */
+final class SyntheticReport {
+    private SyntheticReport() {}
+
+    static final double Z = 3.5;
+
+    static ReportModel model(Path dataDir, int permutations) throws Exception {
+        SyntheticStudy s = SyntheticStudy.write(dataDir, 4, 3, 0.6, 42, false);
+        StoufferNetworks stouffer = new StoufferNetworks(s.runZ(), Z);
+        List<ReportModel.TaskMap> maps = new ArrayList<>();
+        for (String task : s.tasks()) {
+            List<RunKey> runs = s.runs().stream().filter(k -> k.task().equals(task)).toList();
+            double[] z = stouffer.combined(runs);
+            maps.add(new ReportModel.TaskMap(task, z, Network.threshold(task, z, Z)));
+        }
+        List<Network> networks = maps.stream().map(ReportModel.TaskMap::network).toList();
+        Overlap.Result overlap = Overlap.compute(networks, s.units(), new Overlap.Settings(permutations, 1, 0.05));
+        Repeatability.Result rep = Repeatability.compute(s.runMaps(Z), new Repeatability.Settings(permutations, 2));
+        Decoding.Result dec = Decoding.run(s.summaries(), stouffer, new Decoding.Settings(permutations, 3));
+        List<ReportModel.TimeCourse> courses = new ArrayList<>();
+        List<ReportModel.Sample> samples = new ArrayList<>();
+        for (ReportModel.TaskMap m : maps) {
+            RunKey run = new RunKey(m.task(), 1);
+            RunEvents events = RunEvents.read(s.events().get(run));
+            courses.add(ReportModel.TimeCourse.strongest(run, s.activations().get(run), events, m.z(), s.units(), 3));
+            for (RunEvents.Block b : events.blocks()) {
+                samples.add(new ReportModel.Sample(run, b.id(), b.trialType(), "Prompt <" + b.id() + "> for " + m.task() + ": \"solve\" & explain",
+                        "generated tokens of block " + b.id() + "\nsecond line & <tag>"));
+            }
+        }
+        Path design = dataDir.resolve("design.png");
+        writeDesignMatrix(design);
+        Methods.Facts facts = new Methods.Facts("synthetic/planted-units", "sha256:0123abcd", 300, 7, s.tasks(), 3,
+                List.of("control", "task", "control", "task", "control"), SyntheticStudy.PROMPTS, SyntheticStudy.TOKENS,
+                "synthetic activations with planted task units", "Per-run z maps are two-sample t values of task against control time points",
+                "|z| >= " + Z + " (Stouffer-combined over runs)", "Stouffer-combined z of the training runs at |z| >= " + Z, "llmri test");
+        List<ReportModel.Entry> summary = List.of(new ReportModel.Entry("model", "synthetic/planted-units"),
+                new ReportModel.Entry("checksum", "sha256:0123abcd"), new ReportModel.Entry("tasks", String.join(", ", s.tasks())),
+                new ReportModel.Entry("runs per task", "3"), new ReportModel.Entry("seed", "42"));
+        return new ReportModel("Synthetic study with planted units", summary, design, s.units(), maps, "|z| \u2265 " + Z, overlap, rep, dec,
+                courses, samples, Methods.paragraph(facts, overlap, rep, dec));
+    }
+
+    /** A small stand-in for the GLM's design matrix image: two boxcar columns and an intercept. */
+    static void writeDesignMatrix(Path file) throws Exception {
+        BufferedImage img = new BufferedImage(60, 160, BufferedImage.TYPE_INT_RGB);
+        for (int t = 0; t < 160; t++) {
+            boolean on = (t / 32) % 2 == 1;
+            for (int x = 0; x < 60; x++) {
+                int v = x < 20 ? (on ? 0 : 255) : x < 40 ? (on ? 255 : 0) : 128;
+                img.setRGB(x, t, new Color(v, v, v).getRGB());
+            }
+        }
+        ImageIO.write(img, "png", file.toFile());
+    }
+}
