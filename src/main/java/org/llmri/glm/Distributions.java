@@ -76,9 +76,9 @@ public final class Distributions {
             return -zFromLogSf(logQ);
         }
         double z;
-        if (logP > -700) {
+        if (logP > -10) {
             z = -Math.sqrt(2) * Erf.erfInv(2 * Math.exp(logP) - 1);
-        } else {
+        } else { // asymptotic start: log Q(z) ≈ -z²/2 - log(z √(2π))
             double l = -2 * logP;
             z = Math.sqrt(l - Math.log(l) - Math.log(2 * Math.PI));
         }

@@ -456,7 +456,7 @@ public final class GlmFitter {
         int units = data.cols();
         FitResult res = newResult(units);
         int width = slabWidth(timePoints, units);
-        if (noise instanceof NoiseModel.Ar1 && !spansConstant) globalMean = residualMean(data, width, threads);
+        prepare(data, threads);
         int slabs = (units + width - 1) / width;
         AtomicLong done = new AtomicLong();
         ThreadLocal<double[]> buffers = ThreadLocal.withInitial(() -> new double[timePoints * width]);
@@ -471,6 +471,17 @@ public final class GlmFitter {
         });
         finish(res);
         return res;
+    }
+
+    /**
+     * Readies the fitter for {@code data}: for AR(1) with a design that does not span the constant, nilearn's
+     * Yule–Walker removes the mean of all units' OLS residuals, which takes one pass over the data first.
+     */
+    void prepare(RowMajorMatrix data, int threads) {
+        globalMean = 0;
+        if (noise instanceof NoiseModel.Ar1 && !spansConstant) {
+            globalMean = residualMean(data, slabWidth(timePoints, data.cols()), threads);
+        }
     }
 
     void checkRows(RowMajorMatrix data) {

@@ -20,7 +20,7 @@ import org.llmri.LlmriException;
  */
 public final class PermutationEngine {
     private final List<RunModel> runs;
-    private final double[] contrast;
+    private final double[][] contrasts;
     private final boolean ar;
     private final int bins;
     private final int permutations;
@@ -32,11 +32,11 @@ public final class PermutationEngine {
 
     /**
      * @param designs one design per run, all with the same columns, built from events
-     * @param contrast a t contrast over those columns
+     * @param contrasts t contrasts over those columns
      */
-    public PermutationEngine(List<DesignMatrix> designs, double[] contrast, NoiseModel noise, int permutations, long seed, Tail tail) {
+    public PermutationEngine(List<DesignMatrix> designs, List<double[]> contrasts, NoiseModel noise, int permutations, long seed, Tail tail) {
         if (permutations < 1) throw new LlmriException("--permutations must be at least 1");
-        this.contrast = contrast.clone();
+        this.contrasts = contrasts.stream().map(double[]::clone).toArray(double[][]::new);
         this.ar = noise instanceof NoiseModel.Ar1;
         this.bins = noise instanceof NoiseModel.Ar1 a ? a.bins() : 1;
         this.permutations = permutations;
@@ -201,7 +201,7 @@ public final class PermutationEngine {
         final Bin[] binCache;
         final Bin ols;
 
-        record Bin(double[][] gPinv, double tFactor, double shift) {}
+        record Bin(double[][] gPinv, double[] tFactor, double[] shift) {}
 
         PermModel(RunModel run, int[] label) {
             this.run = run;
@@ -271,13 +271,14 @@ public final class PermutationEngine {
             double[][] gp = r == 0 ? gPinv : Linalg.pinvSymmetric(gw, 1e-11, null);
             double[] xq1 = new double[p];
             for (int j = 0; j < p; j++) xq1[j] = a * colSum[j] - r * (colSum1[j] + colSum0[j]) - r2 * xLast[j];
-            double shift = 0;
-            for (int i = 0; i < p; i++) {
-                double s = 0;
-                for (int j = 0; j < p; j++) s += gp[i][j] * xq1[j];
-                shift += contrast[i] * s;
+            double[] b1 = new double[p];
+            for (int i = 0; i < p; i++) for (int j = 0; j < p; j++) b1[i] += gp[i][j] * xq1[j];
+            double[] shift = new double[contrasts.length], tFactor = new double[contrasts.length];
+            for (int c = 0; c < contrasts.length; c++) {
+                shift[c] = Linalg.dot(contrasts[c], b1);
+                tFactor[c] = Linalg.quad(contrasts[c], gp);
             }
-            return new Bin(gp, Linalg.quad(contrast, gp), shift);
+            return new Bin(gp, tFactor, shift);
         }
     }
 
@@ -362,44 +363,48 @@ public final class PermutationEngine {
 
     /**
      * Runs every permutation over the slab's {@code n} units whose statistics are in {@code stats} (one per
-     * run), raising {@code maxRun[run][perm]} (per-run t) and {@code maxFixed[perm]} (fixed-effects t across
-     * runs) to the slab's maxima of the tail-signed statistic.
+     * run), raising {@code maxRun[contrast][run][perm]} (per-run t) and {@code maxFixed[contrast][perm]}
+     * (fixed-effects t across runs) to the slab's maxima of the tail-signed statistic.
      */
-    public void permute(RunStats[] stats, int n, double[][] maxRun, double[] maxFixed) {
-        int R = runs.size();
-        double[][] eff = new double[R][n], var = new double[R][n];
+    public void permute(RunStats[] stats, int n, double[][][] maxRun, double[][] maxFixed) {
+        int R = runs.size(), C = contrasts.length;
+        double[][][] eff = new double[C][R][n], var = new double[C][R][n];
         Scratch sc = new Scratch(runs.get(0).p, n);
         for (int k = 0; k < permutations; k++) {
             for (int r = 0; r < R; r++) {
-                runStatistic(models[r][k], stats[r], n, eff[r], var[r], sc);
-                double mx = maxRun[r][k];
-                for (int u = 0; u < n; u++) {
-                    double t = eff[r][u] / Math.sqrt(Math.max(var[r][u], GlmFitter.TINY));
-                    double s = tail.signed(t);
-                    if (s > mx) mx = s;
+                runStatistic(models[r][k], stats[r], n, eff, var, r, sc);
+                for (int c = 0; c < C; c++) {
+                    double mx = maxRun[c][r][k];
+                    double[] e = eff[c][r], v = var[c][r];
+                    for (int u = 0; u < n; u++) {
+                        double s = tail.signed(e[u] / Math.sqrt(Math.max(v[u], GlmFitter.TINY)));
+                        if (s > mx) mx = s;
+                    }
+                    maxRun[c][r][k] = mx;
                 }
-                maxRun[r][k] = mx;
             }
             if (R > 1) {
-                double mx = maxFixed[k];
-                for (int u = 0; u < n; u++) {
-                    double num = 0, den = 0;
-                    for (int r = 0; r < R; r++) {
-                        double v = Math.max(var[r][u], GlmFitter.TINY);
-                        num += eff[r][u] / v;
-                        den += 1 / v;
+                for (int c = 0; c < C; c++) {
+                    double mx = maxFixed[c][k];
+                    for (int u = 0; u < n; u++) {
+                        double num = 0, den = 0;
+                        for (int r = 0; r < R; r++) {
+                            double v = Math.max(var[c][r][u], GlmFitter.TINY);
+                            num += eff[c][r][u] / v;
+                            den += 1 / v;
+                        }
+                        double s = tail.signed(num / Math.sqrt(den));
+                        if (s > mx) mx = s;
                     }
-                    double s = tail.signed(num / Math.sqrt(den));
-                    if (s > mx) mx = s;
+                    maxFixed[c][k] = mx;
                 }
-                maxFixed[k] = mx;
             }
         }
     }
 
     private static final class Scratch {
         final double[][] xy, xdy, xdty;
-        final double[] beta, xq;
+        final double[] beta, xq, bw;
 
         Scratch(int p, int n) {
             xy = new double[p][n];
@@ -407,13 +412,14 @@ public final class PermutationEngine {
             xdty = new double[p][n];
             beta = new double[p];
             xq = new double[p];
+            bw = new double[p];
         }
     }
 
-    /** One permutation's effect and variance of the contrast, per unit, for one run. */
-    private void runStatistic(PermModel pm, RunStats st, int n, double[] eff, double[] var, Scratch sc) {
+    /** One permutation's effect and variance of each contrast, per unit, for run {@code r}. */
+    private void runStatistic(PermModel pm, RunStats st, int n, double[][][] eff, double[][][] var, int r, Scratch sc) {
         RunModel run = pm.run;
-        int p = run.p, m = run.m, T = run.T;
+        int p = run.p, m = run.m, T = run.T, C = contrasts.length;
         for (int j = 0; j < m; j++) {
             java.util.Arrays.fill(sc.xy[j], 0);
             java.util.Arrays.fill(sc.xdy[j], 0);
@@ -440,13 +446,15 @@ public final class PermutationEngine {
             xdty[m + k] = st.fdty[k];
         }
         double[][] gp = pm.gPinv, m1s = pm.m1Sym;
-        double[] beta = sc.beta, xq = sc.xq;
+        double[] beta = sc.beta, xq = sc.xq, bw = sc.bw;
         double dof = run.dof;
         for (int u = 0; u < n; u++) {
             double yy = st.yy[u];
             if (st.constant[u] || !(yy > 0)) { // a constant unit
-                eff[u] = 0;
-                var[u] = 0;
+                for (int c = 0; c < C; c++) {
+                    eff[c][r][u] = 0;
+                    var[c][r][u] = 0;
+                }
                 continue;
             }
             int k = 0;
@@ -475,31 +483,37 @@ public final class PermutationEngine {
                 k = Math.max(-bins - 1, Math.min(bins + 1, k));
             }
             PermModel.Bin bm = pm.forBin(k);
-            double r = k * 1.0 / bins, a = 1 + r * r, r2 = r * r;
+            double rr = k * 1.0 / bins, a = 1 + rr * rr, r2 = rr * rr;
             double yl = st.ylast[u];
-            for (int j = 0; j < p; j++) xq[j] = a * xy[j][u] - r * (xdy[j][u] + xdty[j][u]) - r2 * pm.xLast[j] * yl;
-            double yqy = a * yy - 2 * r * st.ydy[u] - r2 * yl * yl;
+            for (int j = 0; j < p; j++) xq[j] = a * xy[j][u] - rr * (xdy[j][u] + xdty[j][u]) - r2 * pm.xLast[j] * yl;
+            double yqy = a * yy - 2 * rr * st.ydy[u] - r2 * yl * yl;
             double[][] gw = bm.gPinv();
-            double fit = 0, e = 0;
+            double fit = 0;
             for (int i = 0; i < p; i++) {
                 double s = 0;
                 double[] gi = gw[i];
                 for (int j = 0; j < p; j++) s += gi[j] * xq[j];
+                bw[i] = s;
                 fit += s * xq[i];
-                e += contrast[i] * s;
             }
-            double ssr = Math.max(0, yqy - fit);
-            eff[u] = e + st.mean[u] * bm.shift();
-            var[u] = ssr / dof * bm.tFactor();
+            double sigma2 = Math.max(0, yqy - fit) / dof;
+            for (int c = 0; c < C; c++) {
+                double[] cv = contrasts[c];
+                double e = 0;
+                for (int i = 0; i < p; i++) e += cv[i] * bw[i];
+                eff[c][r][u] = e + st.mean[u] * bm.shift()[c];
+                var[c][r][u] = sigma2 * bm.tFactor()[c];
+            }
         }
     }
 
-    /** Per-run statistic of the observed labelling (permutation 0), for checking against the direct fit. */
-    double[] observedT(RunStats st, int run, int n) {
-        double[] e = new double[n], v = new double[n];
-        runStatistic(models[run][0], st, n, e, v, new Scratch(runs.get(run).p, n));
+    /** Per-run t of the observed labelling (permutation 0) for contrast {@code c}, for checking against the direct fit. */
+    double[] observedT(RunStats st, int run, int n, int c) {
+        int C = contrasts.length, R = runs.size();
+        double[][][] e = new double[C][R][n], v = new double[C][R][n];
+        runStatistic(models[run][0], st, n, e, v, run, new Scratch(runs.get(run).p, n));
         double[] t = new double[n];
-        for (int u = 0; u < n; u++) t[u] = e[u] / Math.sqrt(Math.max(v[u], GlmFitter.TINY));
+        for (int u = 0; u < n; u++) t[u] = e[c][run][u] / Math.sqrt(Math.max(v[c][run][u], GlmFitter.TINY));
         return t;
     }
 
