@@ -176,7 +176,7 @@ public final class GlmCommand implements Callable<Integer> {
                 String thr = k.correction() == Correction.FWE ? String.format(" (|stat| > %.4g)", k.threshold())
                         : Double.isNaN(k.threshold()) ? "" : String.format(" (p <= %.4g)", k.threshold());
                 if (k.correction() == Correction.FWE && k.tail() != Tail.TWO_SIDED) thr = String.format(" (stat > %.4g)", k.threshold());
-                w.printf("%s %s %s %s %.3g: %d units%s%n", l.prefix(), c.label(), k.correction().label(), k.tail().label(),
+                w.printf("%s %s %s %s %s: %d units%s%n", l.prefix(), c.label(), k.correction().label(), k.tail().label(),
                         k.alpha(), k.significant(), thr);
             }
         }

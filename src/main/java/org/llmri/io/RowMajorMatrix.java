@@ -73,10 +73,11 @@ public final class RowMajorMatrix implements AutoCloseable {
         try {
             FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
             long need = dataOffset + rows * storedCols * element.bytes;
-            if (ch.size() < need) {
+            long size = ch.size();
+            if (size < need) {
                 ch.close();
                 throw new LlmriException(file + ": data truncated (" + rows + " x " + storedCols + " values of "
-                        + element.bytes + " bytes need " + need + " bytes, the file has " + ch.size() + ")");
+                        + element.bytes + " bytes need " + need + " bytes, the file has " + size + ")");
             }
             return new RowMajorMatrix(file, ch, dataOffset, element, order, rows, storedCols, slope, inter, columns);
         } catch (java.nio.file.NoSuchFileException e) {
