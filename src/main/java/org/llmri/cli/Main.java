@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             ParadigmCommand.class,
             ScanCommand.class,
-            TokenizeCommand.class})
+            TokenizeCommand.class,
+            GlmCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -1,0 +1,208 @@
+package org.llmri.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.llmri.LlmriException;
+import org.llmri.glm.Correction;
+import org.llmri.glm.DesignMatrix;
+import org.llmri.glm.Drift;
+import org.llmri.glm.GlmAnalysis;
+import org.llmri.glm.GlmDataset;
+import org.llmri.glm.GlmOptions;
+import org.llmri.glm.GlmOutputs;
+import org.llmri.glm.Hrf;
+import org.llmri.glm.NoiseModel;
+import org.llmri.glm.ProgressListener;
+import org.llmri.glm.Tail;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code llmri glm}: fits a GLM to one data file or to every run of a scan dataset. */
+@Command(name = "glm", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+        description = {
+            "Fits a general linear model per unit (OLS or AR(1) prewhitening as nilearn), tests contrasts and",
+            "thresholds the maps (max-T FWE over events, BH FDR, Bonferroni). Works on any [time, unit] data.",
+            "",
+            "Contrasts: a t contrast is a linear expression of design columns, e.g. 'task - control',",
+            "'2*task - a - b', '(a + b)/2 - c'; an F contrast is 'F:' and rows separated by ';', e.g.",
+            "'F:task;control'. Either may be named NAME=EXPR; otherwise file names use the expression in",
+            "camelCase (task - control -> taskMinusControl). With conditions covering every time point",
+            "plus the constant the design is rank-deficient: it is fitted by pseudo-inverse, and only",
+            "estimable contrasts (such as task - control) are accepted.",
+            "",
+            "Outputs (in --out; per subject folder sub-<s>/ for --dataset), <p> the BIDS prefix:",
+            "  <p>_design.tsv, <p>_design.png",
+            "  <p>_contrast-<c>_stat-<effect|variance|t|F|z|p>_statmap.npy (+ .nii.gz)",
+            "  <p>_contrast-<c>_stat-z_desc-<fwe|fdr|bonferroni|uncorrected>_statmap.npy (+ .nii.gz): z where significant",
+            "  <p>_contrast-<c>_stat-z_desc-<corr>_mask.npy (int32 0/1; .nii.gz uint8)",
+            "  <p>_contrast-<c>_stat-p_desc-fwe|stat-q_desc-fdr|stat-p_desc-bonferroni_statmap.npy",
+            "  <p>_contrast-<c>_desc-<corr>_units.tsv: surviving units by |z| (unit, tap, layer, index, t, z, p, corrected)",
+            "  glm_summary.tsv (dataset mode): thresholds and counts per task, run and fixed effects",
+            ""})
+public final class GlmCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    static final class Input {
+        @ArgGroup(exclusive = false, multiplicity = "1")
+        Single single;
+
+        @Option(names = "--dataset", required = true, paramLabel = "DIR",
+                description = "A scan dataset: fits every task and run (sub-*/func/*_activations.npy + _events.tsv), then fixed effects across runs.")
+        Path dataset;
+    }
+
+    static final class Single {
+        @Option(names = "--data", required = true, paramLabel = "FILE", description = "Y as .npy [time, unit] (f32/f16/f64) or NIfTI-1 .nii/.nii.gz (units = voxels).")
+        Path data;
+
+        @Option(names = "--events", paramLabel = "FILE", description = "BIDS events.tsv (onset, duration in time points, trial_type).")
+        Path events;
+
+        @Option(names = "--design", paramLabel = "FILE", description = "A design.tsv instead of events: header = column names, one row per time point.")
+        Path design;
+
+        @Option(names = "--mask", paramLabel = "FILE", description = "NIfTI data: mask image; non-zero voxels are the units.")
+        Path mask;
+
+        @Option(names = "--units", paramLabel = "FILE", description = ".npy data: units.tsv (tap, layer, index, x, y, z); default: units.tsv beside the data.")
+        Path units;
+
+        @Option(names = "--prefix", paramLabel = "NAME", description = "Output prefix; default: the data's BIDS prefix (name without _suffix).")
+        String prefix;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    @Option(names = "--contrast", paramLabel = "EXPR", defaultValue = "task - control",
+            description = "Contrast (repeatable); see above.")
+    List<String> contrasts;
+
+    @Option(names = "--noise", defaultValue = "ar1", paramLabel = "ols|ar1", description = "Noise model.")
+    String noise;
+
+    @Option(names = "--drift", defaultValue = "none", paramLabel = "MODEL",
+            description = "none, polynomial:K or cosine:CUTOFF (high-pass period in time points). With 'none' only the constant is added.")
+    String drift;
+
+    @Option(names = "--hrf", defaultValue = "none", paramLabel = "none|spm|glover",
+            description = "Convolve condition boxcars with an HRF (fMRI parity; a transformer has no haemodynamics).")
+    String hrf;
+
+    @Option(names = "--tr", defaultValue = "1", paramLabel = "SECONDS", description = "Repetition time: one time point (a token) = 1.")
+    double tr;
+
+    @Option(names = "--nuisance", split = ",", paramLabel = "NAME",
+            description = "Nuisance regressors from the events: token-position (time since the covering event's onset), first-token.")
+    List<String> nuisance = new ArrayList<>();
+
+    @Option(names = "--confounds", paramLabel = "FILE", description = "TSV of extra regressors, one row per time point (all columns used).")
+    Path confounds;
+
+    @Option(names = "--correction", split = ",", paramLabel = "fwe|fdr|bonferroni|none",
+            description = "Corrections to apply (comma list). Default: fwe (fdr with --design, which has no events to permute).")
+    List<String> corrections;
+
+    @Option(names = "--alpha", defaultValue = "0.05", description = "Significance level of every correction.")
+    double alpha;
+
+    @Option(names = "--tail", defaultValue = "two-sided", paramLabel = "two-sided|positive|negative", description = "Tail of t tests.")
+    String tail;
+
+    @Option(names = "--permutations", defaultValue = "1000", description = "Max-T permutations (the first is the observed labelling).")
+    int permutations;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the permutations.")
+    long seed;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--no-nifti", description = "Write .npy maps only.")
+    boolean noNifti;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default for --dataset: DIR/glm; required with --data).")
+    Path out;
+
+    @Override
+    public Integer call() {
+        PrintWriter outW = spec.commandLine().getOut();
+        boolean designMode = input.single != null && input.single.design != null;
+        List<Correction> corr = new ArrayList<>();
+        if (corrections == null || corrections.isEmpty()) corr.add(designMode ? Correction.FDR : Correction.FWE);
+        else for (String c : corrections) if (!corr.contains(Correction.parse(c))) corr.add(Correction.parse(c));
+        List<DesignMatrix.Nuisance> nz = new ArrayList<>();
+        for (String n : nuisance) nz.add(DesignMatrix.Nuisance.parse(n));
+        GlmOptions opts = new GlmOptions(NoiseModel.parse(noise), Drift.parse(drift), Hrf.parse(hrf), nz, confounds, tr,
+                contrasts, corr, alpha, Tail.parse(tail), permutations, seed,
+                threads != null ? threads : Runtime.getRuntime().availableProcessors(), !noNifti);
+        try (Bars bars = new Bars()) {
+            if (input.dataset != null) {
+                Path o = out != null ? out : input.dataset.resolve("glm");
+                GlmOutputs.DatasetOutput r = GlmDataset.run(input.dataset, o, opts, bars);
+                bars.close();
+                for (GlmOutputs.TaskOutput t : r.tasks()) {
+                    for (GlmOutputs.LevelOutput l : t.runs()) report(outW, l);
+                    if (t.fixedEffects() != null) report(outW, t.fixedEffects());
+                }
+                outW.println("maps in " + o + "; summary " + r.summary());
+            } else {
+                Single s = input.single;
+                if (out == null) throw new LlmriException("--out is required with --data");
+                if ((s.events == null) == (s.design == null)) throw new LlmriException("give exactly one of --events and --design");
+                GlmOutputs.LevelOutput l = GlmAnalysis.run(s.data, s.events, s.design, s.mask, s.units, s.prefix, out, opts, bars);
+                bars.close();
+                report(outW, l);
+                outW.println("maps in " + out);
+            }
+        }
+        outW.flush();
+        return 0;
+    }
+
+    private static void report(PrintWriter w, GlmOutputs.LevelOutput l) {
+        for (GlmOutputs.ContrastOutput c : l.contrasts()) {
+            for (GlmOutputs.CorrectionOutput k : c.corrections()) {
+                String thr = k.correction() == Correction.FWE ? String.format(" (|stat| > %.4g)", k.threshold())
+                        : Double.isNaN(k.threshold()) ? "" : String.format(" (p <= %.4g)", k.threshold());
+                if (k.correction() == Correction.FWE && k.tail() != Tail.TWO_SIDED) thr = String.format(" (stat > %.4g)", k.threshold());
+                w.printf("%s %s %s %s %s: %d units%s%n", l.prefix(), c.label(), k.correction().label(), k.tail().label(),
+                        k.alpha(), k.significant(), thr);
+            }
+        }
+    }
+
+    /** Progress bars on stderr, one per stage. */
+    static final class Bars implements ProgressListener, AutoCloseable {
+        private ProgressBar bar;
+        private String stage;
+
+        @Override
+        public synchronized void progress(String what, long done, long total) {
+            if (!what.equals(stage)) {
+                if (bar != null) bar.close();
+                stage = what;
+                bar = new ProgressBarBuilder().setTaskName(what).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
+                        .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUnit(" units", 1).build();
+            }
+            bar.stepTo(done);
+        }
+
+        @Override
+        public synchronized void close() {
+            if (bar != null) bar.close();
+            bar = null;
+            stage = null;
+        }
+    }
+}

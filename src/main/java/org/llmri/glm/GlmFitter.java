@@ -1,0 +1,560 @@
+package org.llmri.glm;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.llmri.LlmriException;
+import org.llmri.io.RowMajorMatrix;
+
+/**
+ * Fits one design to many units' time series, streaming over blocks of units (nilearn's {@code run_glm}
+ * and {@code compute_contrast}, vectorised across units).
+ *
+ * <p>OLS: β = pinv(X)·y with the SVD pseudo-inverse (rank-deficient designs as nilearn fits them), residual
+ * variance over n − rank. AR(1): the lag-1 Yule–Walker coefficient of each unit's OLS residuals (one global
+ * mean removed, biased autocovariances; that mean is exactly 0 when the design spans the constant, and is
+ * found by a first pass otherwise), truncated toward zero to a multiple of 1/bins; then each unit is refitted
+ * with data and design whitened by that coefficient (first row kept, row t minus ρ·row t−1), through the
+ * whitened design's pseudo-inverse Gram matrix, one per distinct coefficient.
+ *
+ * <p>A slab of units is read as [time][width] doubles and processed in sub-blocks of {@link #SUB}
+ * columns whose loops run across units with the Vector API.
+ */
+public final class GlmFitter {
+    static final VectorSpecies<Double> SP = DoubleVector.SPECIES_PREFERRED;
+    static final int LANES = SP.length();
+    /** Units per vectorised sub-block (a multiple of every vector width). */
+    static final int SUB = 128;
+    /** Slab size target in doubles per time point × units (16 MiB per thread and run). */
+    static final long SLAB_DOUBLES = 2L << 20;
+    /** nilearn's floor on a contrast variance (its DEF_TINY). */
+    static final double TINY = 1e-50;
+
+    final DesignMatrix design;
+    final NoiseModel noise;
+    final List<Contrast> contrasts;
+    final int timePoints, p, p4;
+    final double[] x;      // [t][p] row-major
+    final double[] x4;     // [t][p4], zero-padded columns
+    final double[] pinv4;  // [t][p4]: pinv(X) transposed and padded, for β = Σ_t pinv[:, t] y_t
+    final Linalg.Pinv olsPinv;
+    final int rank;
+    final double dof;
+    final boolean spansConstant;
+    final int bins;
+    private final BinModel olsModel;
+    private final BinModel[] binModels;
+    private double globalMean;
+
+    /** What a unit is refitted with: the whitened design's (X'X)^+ and each contrast's variance factor. */
+    record BinModel(double rho, double[][] gramPinv, double[] tFactor, double[][][] fInverse, int[] fRank) {}
+
+    public GlmFitter(DesignMatrix design, NoiseModel noise, List<Contrast> contrasts) {
+        this.design = design;
+        this.noise = noise;
+        this.contrasts = List.copyOf(contrasts);
+        this.timePoints = design.rows();
+        this.p = design.cols();
+        this.p4 = (p + 3) / 4 * 4;
+        this.x = design.values();
+        this.olsPinv = Linalg.pinv(x, timePoints, p);
+        this.rank = olsPinv.rank();
+        this.dof = timePoints - rank;
+        if (dof < 1) {
+            throw new LlmriException("the design has " + p + " columns of rank " + rank + " for " + timePoints
+                    + " time points: no degrees of freedom are left");
+        }
+        for (Contrast c : contrasts) {
+            if (c.rows()[0].length != p) throw new IllegalArgumentException("contrast width " + c.rows()[0].length + " != " + p);
+            c.checkEstimable(olsPinv, design.names());
+        }
+        x4 = new double[timePoints * p4];
+        pinv4 = new double[timePoints * p4];
+        for (int t = 0; t < timePoints; t++)
+            for (int j = 0; j < p; j++) {
+                x4[t * p4 + j] = x[t * p + j];
+                pinv4[t * p4 + j] = olsPinv.pinv()[j][t];
+            }
+        double[] ones = new double[timePoints];
+        Arrays.fill(ones, 1);
+        this.spansConstant = residualNorm(ones) <= 1e-8 * Math.sqrt(timePoints);
+        this.bins = noise instanceof NoiseModel.Ar1 a ? a.bins() : 1;
+        this.olsModel = binModel(0, olsPinv.gramPinv());
+        this.binModels = new BinModel[2 * bins + 3];
+    }
+
+    public DesignMatrix design() {
+        return design;
+    }
+
+    public double dof() {
+        return dof;
+    }
+
+    public int rank() {
+        return rank;
+    }
+
+    /** True when the constant lies in the design's column space (then OLS residuals sum to zero). */
+    public boolean spansConstant() {
+        return spansConstant;
+    }
+
+    /** ‖v − X·pinv(X)·v‖ */
+    private double residualNorm(double[] v) {
+        double[] b = new double[p];
+        for (int j = 0; j < p; j++) b[j] = Linalg.dot(olsPinv.pinv()[j], v);
+        double s = 0;
+        for (int t = 0; t < timePoints; t++) {
+            double f = 0;
+            for (int j = 0; j < p; j++) f += x[t * p + j] * b[j];
+            s += (v[t] - f) * (v[t] - f);
+        }
+        return Math.sqrt(s);
+    }
+
+    private BinModel binModel(double rho, double[][] gramPinv) {
+        double[] tFactor = new double[contrasts.size()];
+        double[][][] fInv = new double[contrasts.size()][][];
+        int[] fRank = new int[contrasts.size()];
+        for (int i = 0; i < contrasts.size(); i++) {
+            Contrast c = contrasts.get(i);
+            if (c.isF()) {
+                int[] r = new int[1];
+                fInv[i] = Linalg.pinvSymmetric(Linalg.sandwich(c.rows(), gramPinv), 1e-12, r);
+                fRank[i] = r[0];
+            } else {
+                tFactor[i] = Linalg.quad(c.vector(), gramPinv);
+            }
+        }
+        return new BinModel(rho, gramPinv, tFactor, fInv, fRank);
+    }
+
+    /** The model for the AR coefficient k / bins, built once (SVD of the whitened design). */
+    BinModel bin(int k) {
+        if (k == 0) return olsModel;
+        int idx = k + bins + 1;
+        if (idx < 0 || idx >= binModels.length) throw new IllegalStateException("AR bin " + k);
+        BinModel m = binModels[idx];
+        if (m != null) return m;
+        synchronized (binModels) {
+            m = binModels[idx];
+            if (m == null) {
+                double r = k * 1.0 / bins;
+                double[] xw = whiten(x, timePoints, p, r);
+                m = binModel(r, Linalg.pinv(xw, timePoints, p).gramPinv());
+                binModels[idx] = m;
+            }
+            return m;
+        }
+    }
+
+    /** nilearn's ARModel.whiten for AR(1): the first row kept, row t minus r times row t−1. */
+    static double[] whiten(double[] a, int rows, int cols, double r) {
+        double[] w = a.clone();
+        for (int t = rows - 1; t >= 1; t--)
+            for (int j = 0; j < cols; j++) w[t * cols + j] = a[t * cols + j] - r * a[(t - 1) * cols + j];
+        return w;
+    }
+
+    /** Per-unit results of one fit, before z and p are filled by {@link #finish}. */
+    public FitResult newResult(int units) {
+        List<ContrastMaps> maps = new ArrayList<>();
+        for (Contrast c : contrasts) {
+            int q = c.rows().length;
+            maps.add(new ContrastMaps(c.label(), c.isF(), units, dof, c.isF() ? 0 : 1,
+                    new double[q * units], new double[q * units], new double[units], new double[units], new double[units]));
+        }
+        return new FitResult(design, noise, units, dof, rank, new double[units], new boolean[units], maps);
+    }
+
+    /** Computes z and p for every contrast; call once all slabs are fitted. */
+    public void finish(FitResult r) {
+        List<ContrastMaps> done = new ArrayList<>();
+        for (int i = 0; i < contrasts.size(); i++) {
+            ContrastMaps m = r.contrasts().get(i);
+            double dof1 = m.isF() ? fRankOf(i) : 1;
+            ContrastMaps.fillZP(m.isF(), dof1, dof, m.stat(), m.z(), m.p(), r.constant());
+            done.add(new ContrastMaps(m.label(), m.isF(), m.units(), dof, dof1, m.effect(), m.variance(), m.stat(), m.z(), m.p()));
+        }
+        r.contrasts().clear();
+        r.contrasts().addAll(done);
+    }
+
+    private int fRankOf(int i) {
+        return olsModel.fRank()[i];
+    }
+
+    /** Reusable per-thread buffers. */
+    static final class Workspace {
+        final double[] beta, g, s0, s1, ssr, sum, rr, lo, hi;
+        final int[] bin;
+
+        Workspace(int p4) {
+            beta = new double[p4 * SUB];
+            g = new double[p4 * SUB];
+            s0 = new double[SUB];
+            s1 = new double[SUB];
+            ssr = new double[SUB];
+            sum = new double[SUB];
+            rr = new double[SUB];
+            lo = new double[SUB];
+            hi = new double[SUB];
+            bin = new int[SUB];
+        }
+    }
+
+    Workspace workspace() {
+        return new Workspace(p4);
+    }
+
+    /** Units per slab for this many time points: about {@link #SLAB_DOUBLES} values, a multiple of {@link #SUB}. */
+    static int slabWidth(int timePoints, int units) {
+        long w = SLAB_DOUBLES / Math.max(1, timePoints);
+        w = Math.max(SUB, w / SUB * SUB);
+        long need = ((long) units + SUB - 1) / SUB * SUB;
+        return (int) Math.min(w, need);
+    }
+
+    /**
+     * Fits slab columns [0, n) (units unit0 ..) of {@code y} ([time][width], width a multiple of SUB; columns
+     * beyond n must hold finite values) into {@code res}; {@code stats}, when not null, also receives the
+     * permutation engine's per-unit sums.
+     */
+    void fitSlab(double[] y, int width, int n, int unit0, FitResult res, Workspace w, PermutationEngine.RunStats stats) {
+        for (int c0 = 0; c0 < n; c0 += SUB) {
+            int nv = Math.min(SUB, n - c0);
+            fitSub(y, width, c0, unit0 + c0, nv, res, w);
+            if (stats != null) stats.accumulate(y, width, c0, nv, w);
+        }
+    }
+
+    private void fitSub(double[] y, int width, int c0, int unit0, int nv, FitResult res, Workspace w) {
+        final int T = timePoints;
+        final int nb = SUB; // compute on the whole sub-block; columns past nv are ignored
+        // Pass A: OLS β = pinv(X) y, four coefficients at a time across units
+        olsBeta(y, width, c0, w.beta);
+        // Pass B: residuals of the OLS fit; their lag-0/lag-1 sums, the data's sum, min and max
+        residualSums(y, width, c0, w.beta, globalMean, w);
+        boolean ar = noise instanceof NoiseModel.Ar1;
+        for (int u = 0; u < nv; u++) {
+            int unit = unit0 + u;
+            boolean constant = w.lo[u] == w.hi[u];
+            res.constant()[unit] = constant;
+            double rho = 0;
+            if (ar && !constant) {
+                double r0 = w.s0[u] / ((double) T * T);
+                double r1 = w.s1[u] / ((double) (T - 1) * T);
+                rho = r0 > 0 ? r1 / r0 : 0;
+                if (!Double.isFinite(rho)) rho = 0;
+            }
+            int k = ar ? (int) (rho * bins) : 0;
+            if (k > bins + 1) k = bins + 1;
+            if (k < -bins - 1) k = -bins - 1;
+            w.bin[u] = k;
+            w.rr[u] = k * 1.0 / bins;
+            res.rho()[unit] = ar ? w.rr[u] : 0;
+        }
+        for (int u = nv; u < nb; u++) {
+            w.bin[u] = 0;
+            w.rr[u] = 0;
+        }
+        if (!ar) {
+            // OLS: the residual sum of squares is s0 when no global mean was removed
+            for (int u = 0; u < nv; u++) w.ssr[u] = w.s0[u];
+            if (globalMean != 0) olsSsr(y, width, c0, w.beta, w.ssr);
+            emit(unit0, nv, w.beta, w.ssr, w.bin, res, w);
+            return;
+        }
+        // Pass C: Xw'yw for each unit's own coefficient
+        whitenedCross(y, width, c0, w.rr, w.g);
+        // βw = (Xw'Xw)^+ Xw'yw with the bin's pseudo-inverse Gram matrix
+        for (int u = 0; u < nb; u++) {
+            double[][] gp = bin(w.bin[u]).gramPinv();
+            for (int j = 0; j < p; j++) {
+                double s = 0;
+                for (int l = 0; l < p; l++) s += gp[j][l] * w.g[l * SUB + u];
+                w.beta[j * SUB + u] = s;
+            }
+        }
+        // Pass D: whitened residual sum of squares
+        whitenedSsr(y, width, c0, w.beta, w.rr, w.ssr);
+        emit(unit0, nv, w.beta, w.ssr, w.bin, res, w);
+    }
+
+    private void emit(int unit0, int nv, double[] beta, double[] ssr, int[] bin, FitResult res, Workspace w) {
+        int units = res.units();
+        for (int i = 0; i < contrasts.size(); i++) {
+            Contrast c = contrasts.get(i);
+            ContrastMaps m = res.contrasts().get(i);
+            for (int u = 0; u < nv; u++) {
+                int unit = unit0 + u;
+                if (res.constant()[unit]) continue; // stays 0
+                BinModel bm = bin(bin[u]);
+                double sigma2 = ssr[u] / dof;
+                if (!c.isF()) {
+                    double[] cv = c.vector();
+                    double e = 0;
+                    for (int j = 0; j < p; j++) e += cv[j] * beta[j * SUB + u];
+                    double v = sigma2 * bm.tFactor()[i];
+                    m.effect()[unit] = e;
+                    m.variance()[unit] = v;
+                    m.stat()[unit] = e / Math.sqrt(Math.max(v, TINY));
+                } else {
+                    int q = c.rows().length;
+                    double[] e = new double[q];
+                    for (int a = 0; a < q; a++) {
+                        double s = 0;
+                        for (int j = 0; j < p; j++) s += c.rows()[a][j] * beta[j * SUB + u];
+                        e[a] = s;
+                        m.effect()[a * units + unit] = s;
+                        m.variance()[a * units + unit] = sigma2 * Linalg.quad(c.rows()[a], bm.gramPinv());
+                    }
+                    double[][] inv = bm.fInverse()[i];
+                    double f = 0;
+                    for (int a = 0; a < q; a++)
+                        for (int b = 0; b < q; b++) f += e[a] * inv[a][b] * e[b];
+                    int rk = Math.max(1, bm.fRank()[i]);
+                    m.stat()[unit] = f / (rk * Math.max(sigma2, TINY));
+                }
+            }
+        }
+    }
+
+    // ---- vectorised passes over a sub-block of SUB units (u outer in vectors, t inner) ----
+
+    private void olsBeta(double[] y, int width, int c0, double[] beta) {
+        final int T = timePoints;
+        for (int j0 = 0; j0 < p4; j0 += 4) {
+            for (int u = 0; u < SUB; u += LANES) {
+                DoubleVector a0 = DoubleVector.zero(SP), a1 = a0, a2 = a0, a3 = a0;
+                int off = c0 + u;
+                for (int t = 0; t < T; t++, off += width) {
+                    DoubleVector yv = DoubleVector.fromArray(SP, y, off);
+                    int pi = t * p4 + j0;
+                    a0 = yv.fma(DoubleVector.broadcast(SP, pinv4[pi]), a0);
+                    a1 = yv.fma(DoubleVector.broadcast(SP, pinv4[pi + 1]), a1);
+                    a2 = yv.fma(DoubleVector.broadcast(SP, pinv4[pi + 2]), a2);
+                    a3 = yv.fma(DoubleVector.broadcast(SP, pinv4[pi + 3]), a3);
+                }
+                a0.intoArray(beta, j0 * SUB + u);
+                a1.intoArray(beta, (j0 + 1) * SUB + u);
+                a2.intoArray(beta, (j0 + 2) * SUB + u);
+                a3.intoArray(beta, (j0 + 3) * SUB + u);
+            }
+        }
+    }
+
+    private void residualSums(double[] y, int width, int c0, double[] beta, double mean, Workspace w) {
+        final int T = timePoints;
+        DoubleVector vm = DoubleVector.broadcast(SP, mean);
+        for (int u = 0; u < SUB; u += LANES) {
+            DoubleVector s0 = DoubleVector.zero(SP), s1 = s0, sum = s0, prev = s0;
+            DoubleVector lo = DoubleVector.broadcast(SP, Double.POSITIVE_INFINITY);
+            DoubleVector hi = DoubleVector.broadcast(SP, Double.NEGATIVE_INFINITY);
+            int off = c0 + u;
+            for (int t = 0; t < T; t++, off += width) {
+                DoubleVector f = DoubleVector.zero(SP);
+                int xi = t * p4;
+                for (int j = 0; j < p; j++) f = DoubleVector.fromArray(SP, beta, j * SUB + u).fma(DoubleVector.broadcast(SP, x4[xi + j]), f);
+                DoubleVector yv = DoubleVector.fromArray(SP, y, off);
+                DoubleVector r = yv.sub(f).sub(vm);
+                s0 = r.fma(r, s0);
+                s1 = r.fma(prev, s1); // prev is 0 at t = 0
+                prev = r;
+                sum = sum.add(yv);
+                lo = lo.min(yv);
+                hi = hi.max(yv);
+            }
+            s0.intoArray(w.s0, u);
+            s1.intoArray(w.s1, u);
+            sum.intoArray(w.sum, u);
+            lo.intoArray(w.lo, u);
+            hi.intoArray(w.hi, u);
+        }
+    }
+
+    private void olsSsr(double[] y, int width, int c0, double[] beta, double[] ssr) {
+        for (int u = 0; u < SUB; u += LANES) {
+            DoubleVector s = DoubleVector.zero(SP);
+            int off = c0 + u;
+            for (int t = 0; t < timePoints; t++, off += width) {
+                DoubleVector f = DoubleVector.zero(SP);
+                for (int j = 0; j < p; j++) f = DoubleVector.fromArray(SP, beta, j * SUB + u).fma(DoubleVector.broadcast(SP, x4[t * p4 + j]), f);
+                DoubleVector r = DoubleVector.fromArray(SP, y, off).sub(f);
+                s = r.fma(r, s);
+            }
+            s.intoArray(ssr, u);
+        }
+    }
+
+    /** g_j = Σ_t xw_tj · yw_t with xw_t = x_t − r x_{t−1}, yw_t = y_t − r y_{t−1} (row 0 unwhitened). */
+    private void whitenedCross(double[] y, int width, int c0, double[] rr, double[] g) {
+        final int T = timePoints;
+        for (int j0 = 0; j0 < p4; j0 += 4) {
+            for (int u = 0; u < SUB; u += LANES) {
+                DoubleVector r = DoubleVector.fromArray(SP, rr, u);
+                DoubleVector nr = r.neg();
+                int off = c0 + u;
+                DoubleVector yprev = DoubleVector.fromArray(SP, y, off);
+                int xi = j0;
+                DoubleVector a0 = yprev.mul(x4[xi]), a1 = yprev.mul(x4[xi + 1]), a2 = yprev.mul(x4[xi + 2]), a3 = yprev.mul(x4[xi + 3]);
+                off += width;
+                for (int t = 1; t < T; t++, off += width) {
+                    DoubleVector yv = DoubleVector.fromArray(SP, y, off);
+                    DoubleVector yw = yprev.fma(nr, yv);
+                    yprev = yv;
+                    int cur = t * p4 + j0, pre = cur - p4;
+                    a0 = nr.fma(x4[pre], x4[cur]).fma(yw, a0);
+                    a1 = nr.fma(x4[pre + 1], x4[cur + 1]).fma(yw, a1);
+                    a2 = nr.fma(x4[pre + 2], x4[cur + 2]).fma(yw, a2);
+                    a3 = nr.fma(x4[pre + 3], x4[cur + 3]).fma(yw, a3);
+                }
+                a0.intoArray(g, j0 * SUB + u);
+                a1.intoArray(g, (j0 + 1) * SUB + u);
+                a2.intoArray(g, (j0 + 2) * SUB + u);
+                a3.intoArray(g, (j0 + 3) * SUB + u);
+            }
+        }
+    }
+
+    /** Σ_t (yw_t − xw_t'βw)² with f_t = x_t'βw: the whitened residual is yw_t − f_t + r f_{t−1}. */
+    private void whitenedSsr(double[] y, int width, int c0, double[] beta, double[] rr, double[] ssr) {
+        final int T = timePoints;
+        for (int u = 0; u < SUB; u += LANES) {
+            DoubleVector r = DoubleVector.fromArray(SP, rr, u);
+            DoubleVector s = DoubleVector.zero(SP), fprev = s, yprev = s;
+            int off = c0 + u;
+            for (int t = 0; t < T; t++, off += width) {
+                DoubleVector f = DoubleVector.zero(SP);
+                int xi = t * p4;
+                for (int j = 0; j < p; j++) f = DoubleVector.fromArray(SP, beta, j * SUB + u).fma(DoubleVector.broadcast(SP, x4[xi + j]), f);
+                DoubleVector yv = DoubleVector.fromArray(SP, y, off);
+                // t = 0: yprev = fprev = 0, so the first row stays unwhitened
+                DoubleVector e = r.fma(fprev, yv.sub(f)).sub(r.mul(yprev));
+                s = e.fma(e, s);
+                fprev = f;
+                yprev = yv;
+            }
+            s.intoArray(ssr, u);
+        }
+    }
+
+    // ---- drivers ----
+
+    /** Fits every unit of {@code data} ([time, unit]) with {@code threads} threads; bounded memory. */
+    public FitResult fit(RowMajorMatrix data, int threads, ProgressListener progress) {
+        checkRows(data);
+        int units = data.cols();
+        FitResult res = newResult(units);
+        int width = slabWidth(timePoints, units);
+        prepare(data, threads);
+        int slabs = (units + width - 1) / width;
+        AtomicLong done = new AtomicLong();
+        ThreadLocal<double[]> buffers = ThreadLocal.withInitial(() -> new double[timePoints * width]);
+        ThreadLocal<Workspace> spaces = ThreadLocal.withInitial(this::workspace);
+        runParallel(threads, slabs, s -> {
+            int u0 = s * width, n = Math.min(width, units - u0);
+            double[] buf = buffers.get();
+            if (n < width) Arrays.fill(buf, 0);
+            data.readColumns(u0, n, buf, width);
+            fitSlab(buf, width, n, u0, res, spaces.get(), null);
+            progress.progress("fit", done.addAndGet(n), units);
+        });
+        finish(res);
+        return res;
+    }
+
+    /**
+     * Readies the fitter for {@code data}: for AR(1) with a design that does not span the constant, nilearn's
+     * Yule–Walker removes the mean of all units' OLS residuals, which takes one pass over the data first.
+     */
+    void prepare(RowMajorMatrix data, int threads) {
+        globalMean = 0;
+        if (noise instanceof NoiseModel.Ar1 && !spansConstant) {
+            globalMean = residualMean(data, slabWidth(timePoints, data.cols()), threads);
+        }
+    }
+
+    void checkRows(RowMajorMatrix data) {
+        if (data.rows() != timePoints) {
+            throw new LlmriException(data.file() + ": " + data.rows() + " time points, but the design has " + timePoints + " rows");
+        }
+    }
+
+    /** nilearn removes one mean over all units' OLS residuals before Yule–Walker; Σ_t r_t = w'y, w = 1 − pinv'X'1. */
+    private double residualMean(RowMajorMatrix data, int width, int threads) {
+        double[] w = new double[timePoints];
+        double[] colSum = new double[p];
+        for (int t = 0; t < timePoints; t++) for (int j = 0; j < p; j++) colSum[j] += x[t * p + j];
+        for (int t = 0; t < timePoints; t++) {
+            double s = 0;
+            for (int j = 0; j < p; j++) s += olsPinv.pinv()[j][t] * colSum[j];
+            w[t] = 1 - s;
+        }
+        int units = data.cols();
+        int slabs = (units + width - 1) / width;
+        double[] perSlab = new double[slabs];
+        ThreadLocal<double[]> buffers = ThreadLocal.withInitial(() -> new double[timePoints * width]);
+        runParallel(threads, slabs, s -> {
+            int u0 = s * width, n = Math.min(width, units - u0);
+            double[] buf = buffers.get();
+            data.readColumns(u0, n, buf, width);
+            double tot = 0;
+            for (int t = 0; t < timePoints; t++) {
+                double rowSum = 0;
+                for (int u = 0; u < n; u++) rowSum += buf[t * width + u];
+                tot += w[t] * rowSum;
+            }
+            perSlab[s] = tot;
+        });
+        double total = 0;
+        for (double v : perSlab) total += v; // in slab order: deterministic
+        return total / ((double) timePoints * units);
+    }
+
+    /** Runs body(0..count-1) on a fixed pool; the first failure is rethrown as is. */
+    static void runParallel(int threads, int count, java.util.function.IntConsumer body) {
+        if (threads <= 1 || count <= 1) {
+            for (int i = 0; i < count; i++) body.accept(i);
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, count), r -> {
+            Thread t = new Thread(r, "llmri-glm");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            AtomicLong next = new AtomicLong();
+            List<Future<?>> fs = new ArrayList<>();
+            for (int k = 0; k < Math.min(threads, count); k++) {
+                fs.add(pool.submit(() -> {
+                    for (long i; (i = next.getAndIncrement()) < count; ) body.accept((int) i);
+                }));
+            }
+            for (Future<?> f : fs) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    next.set(count);
+                    if (e.getCause() instanceof RuntimeException re) throw re;
+                    if (e.getCause() instanceof Error er) throw er;
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LlmriException("interrupted");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
