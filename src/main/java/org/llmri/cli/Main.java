@@ -15,7 +15,9 @@ import picocli.CommandLine.Command;
             ParadigmCommand.class,
             ScanCommand.class,
             TokenizeCommand.class,
-            GlmCommand.class})
+            GlmCommand.class,
+            StudyCommand.class,
+            DemoCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

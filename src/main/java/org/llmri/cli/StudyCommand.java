@@ -1,0 +1,90 @@
+package org.llmri.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.llmri.glm.Correction;
+import org.llmri.glm.GlmOptions;
+import org.llmri.glm.GlmOutputs;
+import org.llmri.glm.NoiseModel;
+import org.llmri.paradigm.Study;
+import org.llmri.scan.Dataset;
+import org.llmri.study.GlmStage;
+import org.llmri.study.StudyAnalysis;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code llmri study}: scan, GLM, networks and report in one command, reusing finished stages. */
+@Command(name = "study", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Run a whole study: scan -> GLM -> networks (overlap, repeatability, decoding) -> report.",
+            "Finished stages are reused on a rerun: OUT/scan (resumed), OUT/glm, then OUT/report/report.html."})
+public final class StudyCommand implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "STUDY.yaml", description = "Study file (see 'llmri paradigm show').")
+    Path studyFile;
+
+    @Option(names = "--paradigm", description = "A built-in paradigm instead of a study file (galactica-fmri).")
+    String paradigm;
+
+    @Option(names = "--model", description = "Model folder or Hugging Face repo id[@revision]; overrides the study's.")
+    String model;
+
+    @Option(names = "--out", required = true, description = "Study folder: scan/, glm/ and report/ go here.")
+    Path out;
+
+    @Option(names = "--noise", defaultValue = "ar1", description = "GLM noise model: ar1 or ols.")
+    String noise;
+
+    @Option(names = "--correction", defaultValue = "fwe", description = "Network threshold: fwe (max-T), fdr, bonferroni or none.")
+    String correction;
+
+    @Option(names = "--alpha", defaultValue = "0.05", description = "FWER, FDR q or uncorrected p of the threshold.")
+    double alpha;
+
+    @Option(names = "--permutations", defaultValue = "1000", description = "Permutations of every permutation test.")
+    int permutations;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the permutation tests.")
+    long seed;
+
+    @Override
+    public Integer call() {
+        Study study = StudyArgs.study(studyFile, paradigm, model);
+        run(study, out, options(), permutations, seed, spec.commandLine().getOut());
+        return 0;
+    }
+
+    GlmOptions options() {
+        GlmOptions d = GlmOptions.defaults();
+        return d.withNoise(NoiseModel.parse(noise)).withCorrections(List.of(Correction.parse(correction)), alpha)
+                .withPermutations(permutations, seed);
+    }
+
+    /** The pipeline; shared with {@code llmri demo}. */
+    static StudyAnalysis.Result run(Study study, Path out, GlmOptions glmOptions, int permutations, long seed, PrintWriter w) {
+        Path scanDir = out.resolve("scan");
+        Dataset ds = ScanCommand.scan(study, scanDir, true, w);
+        GlmOutputs.DatasetOutput glm;
+        try (GlmCommand.Bars bars = new GlmCommand.Bars()) {
+            glm = GlmStage.run(scanDir, out.resolve("glm"), glmOptions, bars);
+        }
+        w.println("GLM maps in " + out.resolve("glm"));
+        System.err.println("networks: overlap, repeatability and decoding (" + permutations + " permutations) ...");
+        StudyAnalysis.Result r = StudyAnalysis.run(study, ds, glm, glmOptions, out.resolve("report"),
+                new StudyAnalysis.Settings(permutations, seed));
+        for (var n : r.networks()) w.printf("network %-16s %6d positive %6d negative units%n", n.task(), n.positiveCount(), n.negativeCount());
+        if (r.decoding() != null) {
+            for (var s : r.decoding().scores()) {
+                w.printf("decoding %-11s %-5s accuracy %.2f (chance %.2f, p %.3g)%n", s.method().name().toLowerCase(),
+                        s.level().name().toLowerCase(), s.accuracy(), s.chance(), s.p());
+            }
+        }
+        w.println("report: " + r.report());
+        w.flush();
+        return r;
+    }
+}
