@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** Entry point: one picocli subcommand class per command; the only place that picks exit codes. */
 @Command(name = "llmri", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Functional imaging of language models: block-design scans, GLMs and networks.",
-        subcommands = {CommandLine.HelpCommand.class, GlmCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, GlmCommand.class, BenchGlmCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
