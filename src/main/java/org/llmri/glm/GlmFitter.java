@@ -25,8 +25,11 @@ import org.llmri.io.RowMajorMatrix;
  * with data and design whitened by that coefficient (first row kept, row t minus ρ·row t−1), through the
  * whitened design's pseudo-inverse Gram matrix, one per distinct coefficient.
  *
- * <p>A slab of units is read as [time][width] doubles and processed in sub-blocks of {@link #SUB}
- * columns whose loops run across units with the Vector API.
+ * <p>A slab of units is read as [time][width] doubles (positional reads, nothing mapped: resident memory is
+ * the slabs, about 16 MiB per thread and run) and processed in sub-blocks of {@link #SUB} units: each pass
+ * streams the rows in order with Vector API loops across units and per-unit accumulators small enough for
+ * L1. Passes: OLS β; OLS residual sums (lag 0, lag 1, sum, min, max); AR(1) bins; Xw'yw per unit with its
+ * own coefficient; βw through the bin's (Xw'Xw)^+; whitened residual sum of squares.
  */
 public final class GlmFitter {
     static final VectorSpecies<Double> SP = DoubleVector.SPECIES_PREFERRED;
@@ -452,7 +455,7 @@ public final class GlmFitter {
         runParallel(threads, slabs, s -> {
             int u0 = s * per, n = Math.min(per, units - u0);
             double[] buf = buffers.get();
-            if (n < width) Arrays.fill(buf, 0);
+            if (n < per) Arrays.fill(buf, 0);
             data.readColumns(u0, n, buf, width);
             fitSlab(buf, width, n, u0, res, spaces.get(), null);
             progress.progress("fit", done.addAndGet(n), units);

@@ -97,7 +97,7 @@ final class MultiRunFit {
             GlmFitter.Workspace[] ws = spaces.get();
             PermutationEngine.RunStats[] st = statsLocal.get();
             for (int r = 0; r < R; r++) {
-                if (n < w) Arrays.fill(bufs[r], 0);
+                if (n < per) Arrays.fill(bufs[r], 0);
                 runs.get(r).data().readColumns(u0, n, bufs[r], w);
                 if (st != null) st[r].clear();
                 fitters.get(r).fitSlab(bufs[r], w, n, u0, results.get(r), ws[r], st == null ? null : st[r]);
