@@ -97,3 +97,8 @@ for dof in (10, 100, 638, 10000):
         rows.append((dof, t, float(mpmath.log10(sf)), float(z)))
 tsv("tails.tsv", ["dof", "t", "log10_sf", "z"], rows)
 print("fixtures written to", here)
+
+# ---- AR(1) without a constant column: nilearn removes one global mean of the OLS residuals ----
+Xn = Xa[:, [0, 2, 3, 4]]
+eff, var, tval, rho = glm_peer.run_glm(Xn, Ya, np.array([1.0, 0, 0, 0]))
+tsv("ar1_noconst_expected.tsv", ["rho", "effect", "variance", "t"], zip(rho, eff, var, tval))

@@ -8,16 +8,17 @@ import picocli.CommandLine.Command;
 @Command(name = "llmri", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Functional imaging of language models: block-design scans, GLMs and networks.",
         subcommands = {CommandLine.HelpCommand.class,
-            ModelCommand.class,
-            ForwardCommand.class,
-            GenerateCommand.class,
-            BenchCommand.class,
-            ParadigmCommand.class,
-            ScanCommand.class,
-            TokenizeCommand.class,
-            GlmCommand.class,
+            DemoCommand.class,
             StudyCommand.class,
-            DemoCommand.class})
+            ScanCommand.class,
+            GlmCommand.class,
+            ParadigmCommand.class,
+            ModelCommand.class,
+            GenerateCommand.class,
+            ForwardCommand.class,
+            TokenizeCommand.class,
+            BenchCommand.class,
+            BenchGlmCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

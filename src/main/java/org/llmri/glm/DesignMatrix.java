@@ -188,6 +188,7 @@ public record DesignMatrix(List<String> names, int rows, double[] values, int co
 
     /** Draws the matrix as a grey-scale image (each column scaled by its largest absolute value), names on top. */
     public void writePng(Path file) {
+        if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
         int p = cols();
         int colW = Math.max(14, Math.min(48, 720 / Math.max(1, p)));
         int height = Math.max(240, Math.min(720, rows));
@@ -200,12 +201,16 @@ public record DesignMatrix(List<String> names, int rows, double[] values, int co
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, img.getWidth(), img.getHeight());
         for (int j = 0; j < p; j++) {
-            double max = 0;
-            for (int t = 0; t < rows; t++) max = Math.max(max, Math.abs(get(t, j)));
+            double max = 0, min = 0;
+            for (int t = 0; t < rows; t++) {
+                max = Math.max(max, Math.abs(get(t, j)));
+                min = Math.min(min, get(t, j));
+            }
             for (int y = 0; y < height; y++) {
                 int t = (int) ((long) y * rows / height);
                 double v = max == 0 ? 0 : get(t, j) / max;
-                int grey = (int) Math.round(255 * (v + 1) / 2);
+                // non-negative columns: 0 black, max white; signed columns: -max black, 0 grey, max white
+                int grey = (int) Math.round(min >= 0 ? 255 * v : 255 * (v + 1) / 2);
                 grey = Math.max(0, Math.min(255, grey));
                 g.setColor(new Color(grey, grey, grey));
                 g.fillRect(left + j * colW, top + y, colW, 1);

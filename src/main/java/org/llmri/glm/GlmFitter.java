@@ -25,14 +25,17 @@ import org.llmri.io.RowMajorMatrix;
  * with data and design whitened by that coefficient (first row kept, row t minus ρ·row t−1), through the
  * whitened design's pseudo-inverse Gram matrix, one per distinct coefficient.
  *
- * <p>A slab of units is read as [time][width] doubles and processed in sub-blocks of {@link #SUB}
- * columns whose loops run across units with the Vector API.
+ * <p>A slab of units is read as [time][width] doubles (positional reads, nothing mapped: resident memory is
+ * the slabs, about 16 MiB per thread and run) and processed in sub-blocks of {@link #SUB} units: each pass
+ * streams the rows in order with Vector API loops across units and per-unit accumulators small enough for
+ * L1. Passes: OLS β; OLS residual sums (lag 0, lag 1, sum, min, max); AR(1) bins; Xw'yw per unit with its
+ * own coefficient; βw through the bin's (Xw'Xw)^+; whitened residual sum of squares.
  */
 public final class GlmFitter {
     static final VectorSpecies<Double> SP = DoubleVector.SPECIES_PREFERRED;
     static final int LANES = SP.length();
     /** Units per vectorised sub-block (a multiple of every vector width). */
-    static final int SUB = 128;
+    static final int SUB = 64;
     /** Slab size target in doubles per time point × units (16 MiB per thread and run). */
     static final long SLAB_DOUBLES = 2L << 20;
     /** nilearn's floor on a contrast variance (its DEF_TINY). */
@@ -195,7 +198,7 @@ public final class GlmFitter {
 
     /** Reusable per-thread buffers. */
     static final class Workspace {
-        final double[] beta, g, s0, s1, ssr, sum, rr, lo, hi;
+        final double[] beta, g, s0, s1, ssr, sum, rr, lo, hi, prev;
         final int[] bin;
 
         Workspace(int p4) {
@@ -208,6 +211,7 @@ public final class GlmFitter {
             rr = new double[SUB];
             lo = new double[SUB];
             hi = new double[SUB];
+            prev = new double[SUB];
             bin = new int[SUB];
         }
     }
@@ -216,12 +220,21 @@ public final class GlmFitter {
         return new Workspace(p4);
     }
 
-    /** Units per slab for this many time points: about {@link #SLAB_DOUBLES} values, a multiple of {@link #SUB}. */
+    /**
+     * Row length of a slab buffer for this many time points: about {@link #SLAB_DOUBLES} values, a multiple
+     * of {@link #SUB} plus one vector, so that rows do not sit a power of two apart (cache-set aliasing).
+     * Use {@link #slabUnits} units of it.
+     */
     static int slabWidth(int timePoints, int units) {
         long w = SLAB_DOUBLES / Math.max(1, timePoints);
         w = Math.max(SUB, w / SUB * SUB);
         long need = ((long) units + SUB - 1) / SUB * SUB;
-        return (int) Math.min(w, need);
+        return (int) Math.min(w, need) + 8;
+    }
+
+    /** Units held by a slab of this width. */
+    static int slabUnits(int width) {
+        return (width - 8) / SUB * SUB;
     }
 
     /**
@@ -286,7 +299,7 @@ public final class GlmFitter {
             }
         }
         // Pass D: whitened residual sum of squares
-        whitenedSsr(y, width, c0, w.beta, w.rr, w.ssr);
+        whitenedSsr(y, width, c0, w.beta, w.rr, w.ssr, w.prev);
         emit(unit0, nv, w.beta, w.ssr, w.bin, res, w);
     }
 
@@ -329,122 +342,100 @@ public final class GlmFitter {
         }
     }
 
-    // ---- vectorised passes over a sub-block of SUB units (u outer in vectors, t inner) ----
+    // ---- vectorised passes over a sub-block of SUB units: rows streamed in order, vectors across units,
+    //      per-unit accumulators in small arrays that stay in L1 ----
 
     private void olsBeta(double[] y, int width, int c0, double[] beta) {
-        final int T = timePoints;
-        for (int j0 = 0; j0 < p4; j0 += 4) {
+        Arrays.fill(beta, 0, p * SUB, 0);
+        for (int t = 0; t < timePoints; t++) {
+            int off = t * width + c0, pi = t * p4;
             for (int u = 0; u < SUB; u += LANES) {
-                DoubleVector a0 = DoubleVector.zero(SP), a1 = a0, a2 = a0, a3 = a0;
-                int off = c0 + u;
-                for (int t = 0; t < T; t++, off += width) {
-                    DoubleVector yv = DoubleVector.fromArray(SP, y, off);
-                    int pi = t * p4 + j0;
-                    a0 = yv.fma(DoubleVector.broadcast(SP, pinv4[pi]), a0);
-                    a1 = yv.fma(DoubleVector.broadcast(SP, pinv4[pi + 1]), a1);
-                    a2 = yv.fma(DoubleVector.broadcast(SP, pinv4[pi + 2]), a2);
-                    a3 = yv.fma(DoubleVector.broadcast(SP, pinv4[pi + 3]), a3);
+                DoubleVector yv = DoubleVector.fromArray(SP, y, off + u);
+                for (int j = 0; j < p; j++) {
+                    int bo = j * SUB + u;
+                    yv.fma(DoubleVector.broadcast(SP, pinv4[pi + j]), DoubleVector.fromArray(SP, beta, bo)).intoArray(beta, bo);
                 }
-                a0.intoArray(beta, j0 * SUB + u);
-                a1.intoArray(beta, (j0 + 1) * SUB + u);
-                a2.intoArray(beta, (j0 + 2) * SUB + u);
-                a3.intoArray(beta, (j0 + 3) * SUB + u);
             }
         }
     }
 
     private void residualSums(double[] y, int width, int c0, double[] beta, double mean, Workspace w) {
-        final int T = timePoints;
         DoubleVector vm = DoubleVector.broadcast(SP, mean);
-        for (int u = 0; u < SUB; u += LANES) {
-            DoubleVector s0 = DoubleVector.zero(SP), s1 = s0, sum = s0, prev = s0;
-            DoubleVector lo = DoubleVector.broadcast(SP, Double.POSITIVE_INFINITY);
-            DoubleVector hi = DoubleVector.broadcast(SP, Double.NEGATIVE_INFINITY);
-            int off = c0 + u;
-            for (int t = 0; t < T; t++, off += width) {
+        double[] prev = w.prev;
+        Arrays.fill(w.s0, 0);
+        Arrays.fill(w.s1, 0);
+        Arrays.fill(w.sum, 0);
+        Arrays.fill(prev, 0);
+        Arrays.fill(w.lo, Double.POSITIVE_INFINITY);
+        Arrays.fill(w.hi, Double.NEGATIVE_INFINITY);
+        for (int t = 0; t < timePoints; t++) {
+            int off = t * width + c0, xi = t * p4;
+            for (int u = 0; u < SUB; u += LANES) {
                 DoubleVector f = DoubleVector.zero(SP);
-                int xi = t * p4;
                 for (int j = 0; j < p; j++) f = DoubleVector.fromArray(SP, beta, j * SUB + u).fma(DoubleVector.broadcast(SP, x4[xi + j]), f);
-                DoubleVector yv = DoubleVector.fromArray(SP, y, off);
+                DoubleVector yv = DoubleVector.fromArray(SP, y, off + u);
                 DoubleVector r = yv.sub(f).sub(vm);
-                s0 = r.fma(r, s0);
-                s1 = r.fma(prev, s1); // prev is 0 at t = 0
-                prev = r;
-                sum = sum.add(yv);
-                lo = lo.min(yv);
-                hi = hi.max(yv);
+                r.fma(r, DoubleVector.fromArray(SP, w.s0, u)).intoArray(w.s0, u);
+                r.fma(DoubleVector.fromArray(SP, prev, u), DoubleVector.fromArray(SP, w.s1, u)).intoArray(w.s1, u); // prev is 0 at t = 0
+                r.intoArray(prev, u);
+                yv.add(DoubleVector.fromArray(SP, w.sum, u)).intoArray(w.sum, u);
+                yv.min(DoubleVector.fromArray(SP, w.lo, u)).intoArray(w.lo, u);
+                yv.max(DoubleVector.fromArray(SP, w.hi, u)).intoArray(w.hi, u);
             }
-            s0.intoArray(w.s0, u);
-            s1.intoArray(w.s1, u);
-            sum.intoArray(w.sum, u);
-            lo.intoArray(w.lo, u);
-            hi.intoArray(w.hi, u);
         }
     }
 
     private void olsSsr(double[] y, int width, int c0, double[] beta, double[] ssr) {
-        for (int u = 0; u < SUB; u += LANES) {
-            DoubleVector s = DoubleVector.zero(SP);
-            int off = c0 + u;
-            for (int t = 0; t < timePoints; t++, off += width) {
+        Arrays.fill(ssr, 0);
+        for (int t = 0; t < timePoints; t++) {
+            int off = t * width + c0, xi = t * p4;
+            for (int u = 0; u < SUB; u += LANES) {
                 DoubleVector f = DoubleVector.zero(SP);
-                for (int j = 0; j < p; j++) f = DoubleVector.fromArray(SP, beta, j * SUB + u).fma(DoubleVector.broadcast(SP, x4[t * p4 + j]), f);
-                DoubleVector r = DoubleVector.fromArray(SP, y, off).sub(f);
-                s = r.fma(r, s);
+                for (int j = 0; j < p; j++) f = DoubleVector.fromArray(SP, beta, j * SUB + u).fma(DoubleVector.broadcast(SP, x4[xi + j]), f);
+                DoubleVector r = DoubleVector.fromArray(SP, y, off + u).sub(f);
+                r.fma(r, DoubleVector.fromArray(SP, ssr, u)).intoArray(ssr, u);
             }
-            s.intoArray(ssr, u);
         }
     }
 
     /** g_j = Σ_t xw_tj · yw_t with xw_t = x_t − r x_{t−1}, yw_t = y_t − r y_{t−1} (row 0 unwhitened). */
     private void whitenedCross(double[] y, int width, int c0, double[] rr, double[] g) {
-        final int T = timePoints;
-        for (int j0 = 0; j0 < p4; j0 += 4) {
+        Arrays.fill(g, 0, p * SUB, 0);
+        for (int u = 0; u < SUB; u += LANES) {
+            DoubleVector yv = DoubleVector.fromArray(SP, y, c0 + u);
+            for (int j = 0; j < p; j++) yv.mul(x4[j]).intoArray(g, j * SUB + u);
+        }
+        for (int t = 1; t < timePoints; t++) {
+            int off = t * width + c0, cur = t * p4, pre = cur - p4;
             for (int u = 0; u < SUB; u += LANES) {
-                DoubleVector r = DoubleVector.fromArray(SP, rr, u);
-                DoubleVector nr = r.neg();
-                int off = c0 + u;
-                DoubleVector yprev = DoubleVector.fromArray(SP, y, off);
-                int xi = j0;
-                DoubleVector a0 = yprev.mul(x4[xi]), a1 = yprev.mul(x4[xi + 1]), a2 = yprev.mul(x4[xi + 2]), a3 = yprev.mul(x4[xi + 3]);
-                off += width;
-                for (int t = 1; t < T; t++, off += width) {
-                    DoubleVector yv = DoubleVector.fromArray(SP, y, off);
-                    DoubleVector yw = yprev.fma(nr, yv);
-                    yprev = yv;
-                    int cur = t * p4 + j0, pre = cur - p4;
-                    a0 = nr.fma(x4[pre], x4[cur]).fma(yw, a0);
-                    a1 = nr.fma(x4[pre + 1], x4[cur + 1]).fma(yw, a1);
-                    a2 = nr.fma(x4[pre + 2], x4[cur + 2]).fma(yw, a2);
-                    a3 = nr.fma(x4[pre + 3], x4[cur + 3]).fma(yw, a3);
+                DoubleVector nr = DoubleVector.fromArray(SP, rr, u).neg();
+                DoubleVector yw = DoubleVector.fromArray(SP, y, off - width + u).fma(nr, DoubleVector.fromArray(SP, y, off + u));
+                for (int j = 0; j < p; j++) {
+                    int go = j * SUB + u;
+                    DoubleVector xw = nr.fma(x4[pre + j], x4[cur + j]);
+                    xw.fma(yw, DoubleVector.fromArray(SP, g, go)).intoArray(g, go);
                 }
-                a0.intoArray(g, j0 * SUB + u);
-                a1.intoArray(g, (j0 + 1) * SUB + u);
-                a2.intoArray(g, (j0 + 2) * SUB + u);
-                a3.intoArray(g, (j0 + 3) * SUB + u);
             }
         }
     }
 
     /** Σ_t (yw_t − xw_t'βw)² with f_t = x_t'βw: the whitened residual is yw_t − f_t + r f_{t−1}. */
-    private void whitenedSsr(double[] y, int width, int c0, double[] beta, double[] rr, double[] ssr) {
-        final int T = timePoints;
-        for (int u = 0; u < SUB; u += LANES) {
-            DoubleVector r = DoubleVector.fromArray(SP, rr, u);
-            DoubleVector s = DoubleVector.zero(SP), fprev = s, yprev = s;
-            int off = c0 + u;
-            for (int t = 0; t < T; t++, off += width) {
+    private void whitenedSsr(double[] y, int width, int c0, double[] beta, double[] rr, double[] ssr, double[] fprev) {
+        Arrays.fill(ssr, 0);
+        Arrays.fill(fprev, 0);
+        for (int t = 0; t < timePoints; t++) {
+            int off = t * width + c0, xi = t * p4;
+            for (int u = 0; u < SUB; u += LANES) {
+                DoubleVector r = DoubleVector.fromArray(SP, rr, u);
                 DoubleVector f = DoubleVector.zero(SP);
-                int xi = t * p4;
                 for (int j = 0; j < p; j++) f = DoubleVector.fromArray(SP, beta, j * SUB + u).fma(DoubleVector.broadcast(SP, x4[xi + j]), f);
-                DoubleVector yv = DoubleVector.fromArray(SP, y, off);
-                // t = 0: yprev = fprev = 0, so the first row stays unwhitened
-                DoubleVector e = r.fma(fprev, yv.sub(f)).sub(r.mul(yprev));
-                s = e.fma(e, s);
-                fprev = f;
-                yprev = yv;
+                DoubleVector yv = DoubleVector.fromArray(SP, y, off + u);
+                DoubleVector fp = DoubleVector.fromArray(SP, fprev, u);
+                DoubleVector e = yv.sub(f);
+                if (t > 0) e = r.fma(fp, e).sub(r.mul(DoubleVector.fromArray(SP, y, off - width + u)));
+                e.fma(e, DoubleVector.fromArray(SP, ssr, u)).intoArray(ssr, u);
+                f.intoArray(fprev, u);
             }
-            s.intoArray(ssr, u);
         }
     }
 
@@ -455,16 +446,16 @@ public final class GlmFitter {
         checkRows(data);
         int units = data.cols();
         FitResult res = newResult(units);
-        int width = slabWidth(timePoints, units);
+        int width = slabWidth(timePoints, units), per = slabUnits(width);
         prepare(data, threads);
-        int slabs = (units + width - 1) / width;
+        int slabs = (units + per - 1) / per;
         AtomicLong done = new AtomicLong();
         ThreadLocal<double[]> buffers = ThreadLocal.withInitial(() -> new double[timePoints * width]);
         ThreadLocal<Workspace> spaces = ThreadLocal.withInitial(this::workspace);
         runParallel(threads, slabs, s -> {
-            int u0 = s * width, n = Math.min(width, units - u0);
+            int u0 = s * per, n = Math.min(per, units - u0);
             double[] buf = buffers.get();
-            if (n < width) Arrays.fill(buf, 0);
+            if (n < per) Arrays.fill(buf, 0);
             data.readColumns(u0, n, buf, width);
             fitSlab(buf, width, n, u0, res, spaces.get(), null);
             progress.progress("fit", done.addAndGet(n), units);
@@ -501,11 +492,12 @@ public final class GlmFitter {
             w[t] = 1 - s;
         }
         int units = data.cols();
-        int slabs = (units + width - 1) / width;
+        int per = slabUnits(width);
+        int slabs = (units + per - 1) / per;
         double[] perSlab = new double[slabs];
         ThreadLocal<double[]> buffers = ThreadLocal.withInitial(() -> new double[timePoints * width]);
         runParallel(threads, slabs, s -> {
-            int u0 = s * width, n = Math.min(width, units - u0);
+            int u0 = s * per, n = Math.min(per, units - u0);
             double[] buf = buffers.get();
             data.readColumns(u0, n, buf, width);
             double tot = 0;

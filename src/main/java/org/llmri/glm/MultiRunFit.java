@@ -64,8 +64,9 @@ final class MultiRunFit {
             fitters.get(r).prepare(runs.get(r).data(), opts.threads());
             maxT = Math.max(maxT, runs.get(r).data().rows());
         }
-        int width = Math.max(GlmFitter.SUB, GlmFitter.slabWidth(maxT, units) / R / GlmFitter.SUB * GlmFitter.SUB);
-        int slabs = (units + width - 1) / width;
+        int per = Math.max(GlmFitter.SUB, GlmFitter.slabUnits(GlmFitter.slabWidth(maxT, units)) / R / GlmFitter.SUB * GlmFitter.SUB);
+        int width = per + 8; // rows not a power of two apart
+        int slabs = (units + per - 1) / per;
         double[][][] maxRun = new double[C][R][N];
         double[][] maxFixed = new double[C][N];
         for (double[][] a : maxRun) for (double[] b : a) Arrays.fill(b, Double.NEGATIVE_INFINITY);
@@ -91,12 +92,12 @@ final class MultiRunFit {
         });
         String stage = engine == null ? "fit" : "fit+permute";
         GlmFitter.runParallel(opts.threads(), slabs, s -> {
-            int u0 = s * w, n = Math.min(w, units - u0);
+            int u0 = s * per, n = Math.min(per, units - u0);
             double[][] bufs = buffers.get();
             GlmFitter.Workspace[] ws = spaces.get();
             PermutationEngine.RunStats[] st = statsLocal.get();
             for (int r = 0; r < R; r++) {
-                if (n < w) Arrays.fill(bufs[r], 0);
+                if (n < per) Arrays.fill(bufs[r], 0);
                 runs.get(r).data().readColumns(u0, n, bufs[r], w);
                 if (st != null) st[r].clear();
                 fitters.get(r).fitSlab(bufs[r], w, n, u0, results.get(r), ws[r], st == null ? null : st[r]);

@@ -59,4 +59,29 @@ class GlmFitterTest {
             assertThat(agree).isGreaterThanOrEqualTo(t.length - 1);
         }
     }
+
+    /** Without the constant in the design the residuals' global mean is not zero: a first pass finds it. */
+    @Test
+    void ar1WithoutConstantRemovesTheGlobalResidualMeanAsNilearn() throws Exception {
+        DesignMatrix full = DesignMatrix.readTsv(res("ar1_design.tsv"));
+        int T = full.rows();
+        double[] v = new double[T * 4];
+        int[] keep = {0, 2, 3, 4};
+        for (int t = 0; t < T; t++) for (int j = 0; j < 4; j++) v[t * 4 + j] = full.get(t, keep[j]);
+        DesignMatrix d = new DesignMatrix(List.of("block", "c1", "c2", "c3"), T, v, 0, List.of());
+        Tsv.Table exp = Tsv.read(res("ar1_noconst_expected.tsv"));
+        double[] rho = exp.numbers("rho"), t = exp.numbers("t");
+        try (RowMajorMatrix y = RowMajorMatrix.ofNpy(res("ar1_Y.npy"))) {
+            GlmFitter f = new GlmFitter(d, new NoiseModel.Ar1(100), List.of(Contrast.parse("block", d.names())));
+            assertThat(f.spansConstant()).isFalse();
+            FitResult r = f.fit(y, 2, ProgressListener.NONE);
+            int agree = 0;
+            for (int u = 0; u < t.length; u++) {
+                if (r.rho()[u] != rho[u]) continue;
+                agree++;
+                assertThat(rel(r.contrasts().get(0).stat()[u], t[u])).as("t unit %d", u).isLessThan(1e-6);
+            }
+            assertThat(agree).isGreaterThanOrEqualTo(t.length - 1);
+        }
+    }
 }
