@@ -30,36 +30,47 @@ public record UnitLayout(Nifti1.Geometry geometry, int[] voxel, Tsv.Table units)
         if (t != null && t.rows().size() != n) {
             throw new LlmriException(unitsTsv + ": " + t.rows().size() + " rows, but the data have " + n + " units");
         }
-        if (t != null && t.hasColumn("x") && t.hasColumn("y") && t.hasColumn("z")) {
-            double[] x = t.numbers("x"), y = t.numbers("y"), z = t.numbers("z");
-            int nx = 1, ny = 1, nz = 1;
-            for (int i = 0; i < n; i++) {
-                if (!(x[i] >= 0 && y[i] >= 0 && z[i] >= 0) || x[i] != Math.rint(x[i]) || y[i] != Math.rint(y[i]) || z[i] != Math.rint(z[i])) {
-                    throw new LlmriException(unitsTsv + ":" + (i + 2) + ": x, y, z must be non-negative integers");
-                }
-                nx = Math.max(nx, (int) x[i] + 1);
-                ny = Math.max(ny, (int) y[i] + 1);
-                nz = Math.max(nz, (int) z[i] + 1);
-            }
-            if (nx > MAX_DIM || ny > MAX_DIM || nz > MAX_DIM) {
-                throw new LlmriException(unitsTsv + ": a grid of " + nx + " x " + ny + " x " + nz + " exceeds NIfTI-1's 32767 per axis");
-            }
-            int[] vox = new int[n];
-            long nvox = (long) nx * ny * nz;
-            if (nvox > Integer.MAX_VALUE) throw new LlmriException(unitsTsv + ": grid too large");
-            boolean[] used = new boolean[(int) nvox];
-            for (int i = 0; i < n; i++) {
-                vox[i] = (int) x[i] + nx * ((int) y[i] + ny * (int) z[i]);
-                if (used[vox[i]]) throw new LlmriException(unitsTsv + ":" + (i + 2) + ": two units share voxel (" + (int) x[i] + ", " + (int) y[i] + ", " + (int) z[i] + ")");
-                used[vox[i]] = true;
-            }
-            return new UnitLayout(Nifti1.Geometry.identity(nx, ny, nz), vox, t);
-        }
+        if (t != null && t.hasColumn("x") && t.hasColumn("y") && t.hasColumn("z")) return ofTable(t);
         int w = Math.max(1, Math.min(n, MAX_DIM));
         int h = Math.max(1, (n + w - 1) / w);
         int[] vox = new int[n];
         for (int i = 0; i < n; i++) vox[i] = i;
         return new UnitLayout(Nifti1.Geometry.identity(w, h, 1), vox, t);
+    }
+
+    /**
+     * The layout a units.tsv table's x, y, z columns give: the grid is just large enough for the largest
+     * coordinates; one unit per row, in row order.
+     */
+    public static UnitLayout ofTable(Tsv.Table t) {
+        Path unitsTsv = t.file();
+        int n = t.rows().size();
+        for (String c : List.of("x", "y", "z")) {
+            if (!t.hasColumn(c)) throw new LlmriException(unitsTsv + ": no '" + c + "' column (a voxel layout needs x, y, z)");
+        }
+        double[] x = t.numbers("x"), y = t.numbers("y"), z = t.numbers("z");
+        int nx = 1, ny = 1, nz = 1;
+        for (int i = 0; i < n; i++) {
+            if (!(x[i] >= 0 && y[i] >= 0 && z[i] >= 0) || x[i] != Math.rint(x[i]) || y[i] != Math.rint(y[i]) || z[i] != Math.rint(z[i])) {
+                throw new LlmriException(unitsTsv + ":" + (i + 2) + ": x, y, z must be non-negative integers");
+            }
+            nx = Math.max(nx, (int) x[i] + 1);
+            ny = Math.max(ny, (int) y[i] + 1);
+            nz = Math.max(nz, (int) z[i] + 1);
+        }
+        if (nx > MAX_DIM || ny > MAX_DIM || nz > MAX_DIM) {
+            throw new LlmriException(unitsTsv + ": a grid of " + nx + " x " + ny + " x " + nz + " exceeds NIfTI-1's 32767 per axis");
+        }
+        int[] vox = new int[n];
+        long nvox = (long) nx * ny * nz;
+        if (nvox > Integer.MAX_VALUE) throw new LlmriException(unitsTsv + ": grid too large");
+        boolean[] used = new boolean[(int) nvox];
+        for (int i = 0; i < n; i++) {
+            vox[i] = (int) x[i] + nx * ((int) y[i] + ny * (int) z[i]);
+            if (used[vox[i]]) throw new LlmriException(unitsTsv + ":" + (i + 2) + ": two units share voxel (" + (int) x[i] + ", " + (int) y[i] + ", " + (int) z[i] + ")");
+            used[vox[i]] = true;
+        }
+        return new UnitLayout(Nifti1.Geometry.identity(nx, ny, nz), vox, t);
     }
 
     /** Units are the voxels {@code voxels} (ascending) of an image with this geometry. */

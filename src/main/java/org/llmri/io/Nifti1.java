@@ -283,8 +283,49 @@ public final class Nifti1 {
         write(target, g, 1, DT_UINT8, 8, out -> out.write(data));
     }
 
+    /** Fills volume {@code t} of a time series (x fastest, then y, z); {@code volume} arrives all zeros. */
+    @FunctionalInterface
+    public interface VolumeSource {
+        void fill(int t, float[] volume);
+    }
+
+    /**
+     * Streams a 4D float32 time series volume by volume, holding one volume in memory: dim[0] = 4 (even for
+     * one time point), dim[4] = {@code nt}, pixdim[4] = 1 with time in seconds (xyzt_units), {@code description}
+     * in the header's descrip (at most 79 ASCII characters). gzip when the name ends in .gz, at
+     * {@code gzipLevel} (1 fastest .. 9 smallest; {@link java.util.zip.Deflater#DEFAULT_COMPRESSION} = 6).
+     */
+    public static void writeFloat32Series(Path target, Geometry g, int nt, String description, int gzipLevel, VolumeSource source) {
+        long bytes = g.voxels() * 4;
+        if (bytes > Integer.MAX_VALUE - 64) throw new IllegalArgumentException(target + ": one volume of " + g.voxels() + " voxels is too large");
+        byte[] header = headerBytes(g, nt, 4, DT_FLOAT32, 32, description);
+        AtomicFile.write(target, raw -> {
+            OutputStream out = isGzip(target) ? gzip(raw, gzipLevel) : raw;
+            out.write(header);
+            out.write(new byte[DATA_OFFSET - HEADER_BYTES]);
+            float[] volume = new float[(int) g.voxels()];
+            ByteBuffer b = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+            for (int t = 0; t < nt; t++) {
+                Arrays.fill(volume, 0f);
+                source.fill(t, volume);
+                b.clear();
+                b.asFloatBuffer().put(volume);
+                out.write(b.array(), 0, (int) bytes);
+            }
+            if (out instanceof GZIPOutputStream gz) gz.finish();
+        });
+    }
+
+    private static GZIPOutputStream gzip(OutputStream raw, int level) throws IOException {
+        return new GZIPOutputStream(raw, 1 << 16) {
+            {
+                def.setLevel(level);
+            }
+        };
+    }
+
     private static void write(Path target, Geometry g, int nt, int datatype, int bitpix, AtomicFile.Writer body) {
-        byte[] header = headerBytes(g, nt, datatype, bitpix);
+        byte[] header = headerBytes(g, nt, nt > 1 ? 4 : 3, datatype, bitpix, "llmri");
         AtomicFile.write(target, raw -> {
             OutputStream out = isGzip(target) ? new GZIPOutputStream(raw, 1 << 16) : raw;
             out.write(header);
@@ -295,11 +336,17 @@ public final class Nifti1 {
     }
 
     static byte[] headerBytes(Geometry g, int nt, int datatype, int bitpix) {
+        return headerBytes(g, nt, nt > 1 ? 4 : 3, datatype, bitpix, "llmri");
+    }
+
+    static byte[] headerBytes(Geometry g, int nt, int ndim, int datatype, int bitpix, String description) {
         if (nt < 1 || nt > Short.MAX_VALUE) throw new IllegalArgumentException("NIfTI-1 time dimension must lie in 1.." + Short.MAX_VALUE);
+        if (nt > 1 && ndim < 4) throw new IllegalArgumentException("a time series needs dim[0] = 4");
+        byte[] descrip = description.getBytes(StandardCharsets.US_ASCII);
+        if (descrip.length > 79) throw new IllegalArgumentException("NIfTI-1 descrip holds at most 79 characters: " + description);
         ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(0, HEADER_BYTES);
         b.put(38, (byte) 'r'); // "regular", as nibabel writes
-        int ndim = nt > 1 ? 4 : 3;
         b.putShort(40, (short) ndim);
         short[] dim = {(short) g.nx(), (short) g.ny(), (short) g.nz(), (short) nt, 1, 1, 1};
         for (int i = 0; i < 7; i++) b.putShort(42 + 2 * i, dim[i]);
@@ -311,7 +358,6 @@ public final class Nifti1 {
         b.putFloat(112, 1f); // scl_slope
         b.putFloat(116, 0f);
         b.put(123, (byte) (2 | 8)); // mm, seconds (one time point per repetition time of 1)
-        byte[] descrip = "llmri".getBytes(StandardCharsets.ISO_8859_1);
         for (int i = 0; i < descrip.length; i++) b.put(148 + i, descrip[i]);
         b.putShort(252, g.qformCode());
         b.putShort(254, g.sformCode());

@@ -16,6 +16,37 @@ class Nifti1Test {
     @TempDir Path dir;
 
     @Test
+    void streamedTimeSeriesAreFourDimensionalEvenWithOneTimePoint() throws Exception {
+        Nifti1.Geometry g = Nifti1.Geometry.identity(3, 2, 2);
+        for (int nt : new int[] {1, 5}) {
+            for (String name : new String[] {"s" + nt + ".nii", "s" + nt + ".nii.gz"}) {
+                Path f = dir.resolve(name);
+                int[] calls = {0};
+                Nifti1.writeFloat32Series(f, g, nt, "one token per second", 1, (t, vol) -> {
+                    assertThat(vol).containsOnly(0f); // each volume starts zeroed
+                    assertThat(t).isEqualTo(calls[0]++);
+                    vol[t % 12] = t + 0.25f;
+                    vol[11] = -t;
+                });
+                Nifti1.Header h = Nifti1.readHeader(f);
+                assertThat(h.dims()).containsExactly(3, 2, 2, nt);
+                assertThat(h.repetitionTime()).isEqualTo(1f);
+                try (Nifti1.TimeSeries ts = Nifti1.openTimeSeries(f, null, dir)) {
+                    double[] all = new double[nt * 12];
+                    ts.matrix().readColumns(0, 12, all, 12);
+                    for (int t = 0; t < nt; t++) {
+                        for (int v = 0; v < 11; v++) assertThat(all[t * 12 + v]).isEqualTo(v == t ? t + 0.25 : 0);
+                        assertThat(all[t * 12 + 11]).isEqualTo(-t);
+                    }
+                }
+            }
+        }
+        byte[] raw = java.nio.file.Files.readAllBytes(dir.resolve("s1.nii"));
+        assertThat(new String(raw, 148, 20, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("one token per second");
+        assertThat(ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).getShort(40)).as("dim[0]").isEqualTo((short) 4);
+    }
+
+    @Test
     void float32VolumesRoundTripPlainAndGzipped() throws Exception {
         Nifti1.Geometry g = Nifti1.Geometry.identity(4, 3, 2);
         float[] v = new float[24 * 3];
