@@ -4,6 +4,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -20,27 +24,31 @@ public final class Kernels {
     static final ValueLayout.OfFloat F32LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort I16LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /**
-     * Lane partners of a fixed pairwise reduction tree. reduceLanes(ADD) is not used because its order
-     * differs between the interpreter and compiled code, which would make results depend on JIT warm-up.
+    /*
+     * Lane sums use a fixed pairwise tree (swap halves, add; swap quarters, add; ...). reduceLanes(ADD)
+     * is not used because its order differs between the interpreter and compiled code, which would make
+     * results depend on JIT warm-up. The shuffles are constants so that C2 compiles them to permutes.
      */
-    private static final VectorShuffle<Float>[] TREE = tree();
-
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] tree() {
-        int steps = Integer.numberOfTrailingZeros(L);
-        VectorShuffle<Float>[] t = new VectorShuffle[steps];
-        for (int i = 0; i < steps; i++) {
-            int bit = L >> (i + 1);
-            t[i] = VectorShuffle.fromOp(S, lane -> lane ^ bit);
-        }
-        return t;
-    }
+    private static final VectorShuffle<Float> SWAP_8 = VectorShuffle.fromOp(S, lane -> lane ^ Math.max(1, L / 2));
+    private static final VectorShuffle<Float> SWAP_4 = VectorShuffle.fromOp(S, lane -> lane ^ Math.max(1, L / 4));
+    private static final VectorShuffle<Float> SWAP_2 = VectorShuffle.fromOp(S, lane -> lane ^ Math.max(1, L / 8));
+    private static final VectorShuffle<Float> SWAP_1 = VectorShuffle.fromOp(S, lane -> lane ^ Math.max(1, L / 16));
 
     /** The sum of a vector's lanes, always in the same order. */
     static float sum(FloatVector v) {
-        for (VectorShuffle<Float> sh : TREE) v = v.add(v.rearrange(sh));
-        return v.lane(0);
+        if (L == 16) {
+            v = v.add(v.rearrange(SWAP_8));
+            v = v.add(v.rearrange(SWAP_4));
+            v = v.add(v.rearrange(SWAP_2));
+            v = v.add(v.rearrange(SWAP_1));
+            return v.lane(0);
+        }
+        // other widths: the same tree over the lanes, in scalar code
+        float[] lanes = v.toArray();
+        for (int half = lanes.length / 2; half >= 1; half /= 2) {
+            for (int i = 0; i < half; i++) lanes[i] = lanes[i] + lanes[i + half];
+        }
+        return lanes[0];
     }
 
     /** Output rows of the weight matrix converted per tile; 4 keeps 16 accumulators in registers. */
@@ -50,17 +58,18 @@ public final class Kernels {
 
     private static final class Scratch {
         float[] tile = new float[0];
-        short[] raw = new short[0];
+        float[] acc = new float[0];
+
+        float[] acc(int n) {
+            if (acc.length < n) acc = new float[n];
+            return acc;
+        }
 
         float[] tile(int n) {
             if (tile.length < n) tile = new float[n];
             return tile;
         }
 
-        short[] raw(int n) {
-            if (raw.length < n) raw = new short[n];
-            return raw;
-        }
     }
 
     /**
@@ -83,6 +92,9 @@ public final class Kernels {
             int r = 0;
             if (nt == TILE) {
                 for (; r + 4 <= rows; r += 4) block4x4(x, r, k, tile, y, n, o);
+                if (L == 16) {
+                    for (; r < rows; r++) block1x4(x, r, k, tile, y, n, o);
+                }
             }
             for (; r < rows; r++) {
                 for (int j = 0; j < nt; j++) y[r * n + o + j] = dot(tile, j * k, x, r * k, k);
@@ -104,26 +116,30 @@ public final class Kernels {
         int total = count * k;
         switch (w.storage()) {
             case F32 -> MemorySegment.copy(seg, F32LE, off, tile, 0, total);
-            case F16 -> {
-                short[] raw = s.raw(total);
-                MemorySegment.copy(seg, I16LE, off, raw, 0, total);
-                f16ToF32(raw, tile, total);
-            }
-            case BF16 -> {
-                short[] raw = s.raw(total);
-                MemorySegment.copy(seg, I16LE, off, raw, 0, total);
-                bf16ToF32(raw, tile, total);
-            }
+            case F16 -> f16ToF32(seg, off, tile, total);
+            case BF16 -> bf16ToF32(seg, off, tile, total);
         }
     }
 
-    // Simple counted loops: C2 compiles these to vcvtph2ps / shifts over whole vectors.
-    static void f16ToF32(short[] src, float[] dst, int n) {
-        for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(src[i]);
+    // A counted loop over the segment: C2 compiles it to vcvtph2ps over whole vectors.
+    static void f16ToF32(MemorySegment src, long off, float[] dst, int n) {
+        for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(src.get(I16LE, off + 2L * i));
     }
 
-    static void bf16ToF32(short[] src, float[] dst, int n) {
-        for (int i = 0; i < n; i++) dst[i] = Float.intBitsToFloat(src[i] << 16);
+    private static final VectorSpecies<Short> HALF_S = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Integer> HALF_I = IntVector.SPECIES_512;
+
+    /** bfloat16 is the top half of a float32: widen and shift (exact, vectorised when 16 lanes). */
+    static void bf16ToF32(MemorySegment src, long off, float[] dst, int n) {
+        int i = 0;
+        if (L == 16) {
+            for (; i + 16 <= n; i += 16) {
+                ShortVector sv = ShortVector.fromMemorySegment(HALF_S, src, off + 2L * i, java.nio.ByteOrder.LITTLE_ENDIAN);
+                ((IntVector) sv.convertShape(VectorOperators.S2I, HALF_I, 0)).lanewise(VectorOperators.LSHL, 16)
+                        .reinterpretAsFloats().intoArray(dst, i);
+            }
+        }
+        for (; i < n; i++) dst[i] = Float.intBitsToFloat(src.get(I16LE, off + 2L * i) << 16);
     }
 
     /** The dot product of a[ao, ao + n) and b[bo, bo + n) in the kernels' fixed order. */
@@ -134,7 +150,16 @@ public final class Kernels {
         for (; i < bound; i += L) {
             acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
         }
-        float sum = sum(acc);
+        float sum;
+        if (L == 16) {
+            acc = acc.add(acc.rearrange(SWAP_8));
+            acc = acc.add(acc.rearrange(SWAP_4));
+            acc = acc.add(acc.rearrange(SWAP_2));
+            acc = acc.add(acc.rearrange(SWAP_1));
+            sum = acc.lane(0);
+        } else {
+            sum = sum(acc);
+        }
         for (; i < n; i++) sum += a[ao + i] * b[bo + i];
         return sum;
     }
@@ -162,24 +187,102 @@ public final class Kernels {
             v = FloatVector.fromArray(S, x, x3 + i);
             a30 = w0.fma(v, a30); a31 = w1.fma(v, a31); a32 = w2.fma(v, a32); a33 = w3.fma(v, a33);
         }
-        store(y, r * n + o, a00, a01, a02, a03, tile, x, x0, i, k);
-        store(y, (r + 1) * n + o, a10, a11, a12, a13, tile, x, x1, i, k);
-        store(y, (r + 2) * n + o, a20, a21, a22, a23, tile, x, x2, i, k);
-        store(y, (r + 3) * n + o, a30, a31, a32, a33, tile, x, x3, i, k);
+        if (L == 16) {
+            // four outputs per x row summed together in registers, lane for lane the tree of sum()
+            // written out, not called: vectors passed to a method that is not inlined would be boxed
+            FloatVector ab0 = a00.blend(a01, UPPER_8).add(a00.rearrange(SWAP_8).blend(a01.rearrange(SWAP_8), UPPER_8));
+            FloatVector cd0 = a02.blend(a03, UPPER_8).add(a02.rearrange(SWAP_8).blend(a03.rearrange(SWAP_8), UPPER_8));
+            FloatVector s0 = ab0.blend(cd0, UPPER_4_OF_8).add(ab0.rearrange(SWAP_4).blend(cd0.rearrange(SWAP_4), UPPER_4_OF_8));
+            s0 = s0.add(s0.rearrange(SWAP_2));
+            s0 = s0.add(s0.rearrange(SWAP_1));
+            FloatVector ab1 = a10.blend(a11, UPPER_8).add(a10.rearrange(SWAP_8).blend(a11.rearrange(SWAP_8), UPPER_8));
+            FloatVector cd1 = a12.blend(a13, UPPER_8).add(a12.rearrange(SWAP_8).blend(a13.rearrange(SWAP_8), UPPER_8));
+            FloatVector s1 = ab1.blend(cd1, UPPER_4_OF_8).add(ab1.rearrange(SWAP_4).blend(cd1.rearrange(SWAP_4), UPPER_4_OF_8));
+            s1 = s1.add(s1.rearrange(SWAP_2));
+            s1 = s1.add(s1.rearrange(SWAP_1));
+            FloatVector ab2 = a20.blend(a21, UPPER_8).add(a20.rearrange(SWAP_8).blend(a21.rearrange(SWAP_8), UPPER_8));
+            FloatVector cd2 = a22.blend(a23, UPPER_8).add(a22.rearrange(SWAP_8).blend(a23.rearrange(SWAP_8), UPPER_8));
+            FloatVector s2 = ab2.blend(cd2, UPPER_4_OF_8).add(ab2.rearrange(SWAP_4).blend(cd2.rearrange(SWAP_4), UPPER_4_OF_8));
+            s2 = s2.add(s2.rearrange(SWAP_2));
+            s2 = s2.add(s2.rearrange(SWAP_1));
+            FloatVector ab3 = a30.blend(a31, UPPER_8).add(a30.rearrange(SWAP_8).blend(a31.rearrange(SWAP_8), UPPER_8));
+            FloatVector cd3 = a32.blend(a33, UPPER_8).add(a32.rearrange(SWAP_8).blend(a33.rearrange(SWAP_8), UPPER_8));
+            FloatVector s3 = ab3.blend(cd3, UPPER_4_OF_8).add(ab3.rearrange(SWAP_4).blend(cd3.rearrange(SWAP_4), UPPER_4_OF_8));
+            s3 = s3.add(s3.rearrange(SWAP_2));
+            s3 = s3.add(s3.rearrange(SWAP_1));
+            put(y, r * n + o, s0, tile, x, x0, i, k);
+            put(y, (r + 1) * n + o, s1, tile, x, x1, i, k);
+            put(y, (r + 2) * n + o, s2, tile, x, x2, i, k);
+            put(y, (r + 3) * n + o, s3, tile, x, x3, i, k);
+        } else {
+            float[] acc = SCRATCH.get().acc(16 * L);
+            a00.intoArray(acc, 0); a01.intoArray(acc, L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
+            a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
+            a20.intoArray(acc, 8 * L); a21.intoArray(acc, 9 * L); a22.intoArray(acc, 10 * L); a23.intoArray(acc, 11 * L);
+            a30.intoArray(acc, 12 * L); a31.intoArray(acc, 13 * L); a32.intoArray(acc, 14 * L); a33.intoArray(acc, 15 * L);
+            int[] xo = {x0, x1, x2, x3};
+            for (int rr = 0; rr < 4; rr++) {
+                for (int j = 0; j < 4; j++) {
+                    float v = treeSum(acc, (rr * 4 + j) * L, L);
+                    for (int t = i; t < k; t++) v += tile[j * k + t] * x[xo[rr] + t];
+                    y[(r + rr) * n + o + j] = v;
+                }
+            }
+        }
     }
 
-    private static void store(float[] y, int at, FloatVector c0, FloatVector c1, FloatVector c2, FloatVector c3,
-                              float[] tile, float[] x, int xo, int tail, int k) {
-        y[at] = finish(c0, tile, 0, x, xo, tail, k);
-        y[at + 1] = finish(c1, tile, k, x, xo, tail, k);
-        y[at + 2] = finish(c2, tile, 2 * k, x, xo, tail, k);
-        y[at + 3] = finish(c3, tile, 3 * k, x, xo, tail, k);
+    /**
+     * One row of x against four weight rows (four independent FMA chains instead of one), same order
+     * as {@link #dot}; used where fewer than four rows remain, e.g. generating one sequence.
+     */
+    private static void block1x4(float[] x, int r, int k, float[] tile, float[] y, int n, int o) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int x0 = r * k;
+        int bound = S.loopBound(k);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, x0 + i);
+            a0 = FloatVector.fromArray(S, tile, i).fma(v, a0);
+            a1 = FloatVector.fromArray(S, tile, k + i).fma(v, a1);
+            a2 = FloatVector.fromArray(S, tile, 2 * k + i).fma(v, a2);
+            a3 = FloatVector.fromArray(S, tile, 3 * k + i).fma(v, a3);
+        }
+        FloatVector ab = a0.blend(a1, UPPER_8).add(a0.rearrange(SWAP_8).blend(a1.rearrange(SWAP_8), UPPER_8));
+        FloatVector cd = a2.blend(a3, UPPER_8).add(a2.rearrange(SWAP_8).blend(a3.rearrange(SWAP_8), UPPER_8));
+        FloatVector s = ab.blend(cd, UPPER_4_OF_8).add(ab.rearrange(SWAP_4).blend(cd.rearrange(SWAP_4), UPPER_4_OF_8));
+        s = s.add(s.rearrange(SWAP_2));
+        s = s.add(s.rearrange(SWAP_1));
+        put(y, r * n + o, s, tile, x, x0, i, k);
     }
 
-    private static float finish(FloatVector acc, float[] w, int wo, float[] x, int xo, int from, int k) {
-        float sum = sum(acc);
-        for (int i = from; i < k; i++) sum += w[wo + i] * x[xo + i];
-        return sum;
+    private static final VectorMask<Float> UPPER_8 = VectorMask.fromLong(S, 0xFF00L);
+    private static final VectorMask<Float> UPPER_4_OF_8 = VectorMask.fromLong(S, 0xF0F0L);
+    // with 16 lanes, after the tree the sums of the 4 accumulators (a, b, c, d) sit in lanes 0, 8, 4, 12;
+    // each pair added is a pair that sum() adds, only commuted, so the results are identical
+
+    /** Writes the four sums of one x row (lanes 0, 8, 4, 12), adding any scalar tail past the vector loop. */
+    private static void put(float[] y, int at, FloatVector sums, float[] tile, float[] x, int xo, int from, int k) {
+        float s0 = sums.lane(0), s1 = sums.lane(8), s2 = sums.lane(4), s3 = sums.lane(12);
+        for (int t = from; t < k; t++) {
+            float xv = x[xo + t];
+            s0 += tile[t] * xv;
+            s1 += tile[k + t] * xv;
+            s2 += tile[2 * k + t] * xv;
+            s3 += tile[3 * k + t] * xv;
+        }
+        y[at] = s0;
+        y[at + 1] = s1;
+        y[at + 2] = s2;
+        y[at + 3] = s3;
+    }
+
+    /** The fixed tree over lanes stored in a[off, off + n), n a power of two. */
+    private static float treeSum(float[] a, int off, int n) {
+        float[] t = java.util.Arrays.copyOfRange(a, off, off + n);
+        for (int half = n / 2; half >= 1; half /= 2) {
+            for (int i = 0; i < half; i++) t[i] = t[i] + t[i + half];
+        }
+        return t[0];
     }
 
     /** Reads one row of a weight matrix as float32 (an embedding lookup). */
