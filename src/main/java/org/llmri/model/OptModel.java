@@ -3,7 +3,9 @@ package org.llmri.model;
 import java.util.ArrayList;
 import java.util.List;
 import org.llmri.tensor.Kernels;
+import java.lang.foreign.Arena;
 import org.llmri.tensor.Matrix;
+import org.llmri.tensor.PackedMatrix;
 import org.llmri.tensor.Storage;
 import org.llmri.tensor.Threads;
 
@@ -20,16 +22,18 @@ public final class OptModel implements AutoCloseable {
     private final Threads threads;
     private final Matrix embedTokens;
     private final Matrix embedPositions;
-    private final Matrix projectIn;
-    private final Matrix projectOut;
+    private final PackedMatrix projectIn;
+    private final PackedMatrix projectOut;
     private final Layer[] layers;
     private final float[] finalLnWeight;
     private final float[] finalLnBias;
     private final boolean hasFinalLn;
-    private final Matrix lmHead;
+    private final PackedMatrix lmHead;
+    // the packed weights live here, off the heap, until close()
+    private final Arena arena = Arena.ofShared();
 
-    private record Layer(Matrix q, float[] qb, Matrix k, float[] kb, Matrix v, float[] vb, Matrix out, float[] outb,
-                         float[] ln1w, float[] ln1b, Matrix fc1, float[] fc1b, Matrix fc2, float[] fc2b,
+    private record Layer(PackedMatrix q, float[] qb, PackedMatrix k, float[] kb, PackedMatrix v, float[] vb, PackedMatrix out,
+                         float[] outb, float[] ln1w, float[] ln1b, PackedMatrix fc1, float[] fc1b, PackedMatrix fc2, float[] fc2b,
                          float[] ln2w, float[] ln2b) {}
 
     public OptModel(OptWeights w, Threads threads) {
@@ -37,20 +41,20 @@ public final class OptModel implements AutoCloseable {
         this.threads = threads;
         this.embedTokens = matrix(w.embedTokens());
         this.embedPositions = matrix(w.embedPositions());
-        this.projectIn = w.projectIn() == null ? null : matrix(w.projectIn());
-        this.projectOut = w.projectOut() == null ? null : matrix(w.projectOut());
+        this.projectIn = w.projectIn() == null ? null : packed(w.projectIn());
+        this.projectOut = w.projectOut() == null ? null : packed(w.projectOut());
         this.layers = new Layer[config.numLayers()];
         for (int i = 0; i < layers.length; i++) {
             OptWeights.Layer l = w.layers().get(i);
-            layers[i] = new Layer(matrix(l.qWeight()), vec(l.qBias()), matrix(l.kWeight()), vec(l.kBias()),
-                    matrix(l.vWeight()), vec(l.vBias()), matrix(l.outWeight()), vec(l.outBias()),
-                    vec(l.attnLnWeight()), vec(l.attnLnBias()), matrix(l.fc1Weight()), vec(l.fc1Bias()),
-                    matrix(l.fc2Weight()), vec(l.fc2Bias()), vec(l.finalLnWeight()), vec(l.finalLnBias()));
+            layers[i] = new Layer(packed(l.qWeight()), vec(l.qBias()), packed(l.kWeight()), vec(l.kBias()),
+                    packed(l.vWeight()), vec(l.vBias()), packed(l.outWeight()), vec(l.outBias()),
+                    vec(l.attnLnWeight()), vec(l.attnLnBias()), packed(l.fc1Weight()), vec(l.fc1Bias()),
+                    packed(l.fc2Weight()), vec(l.fc2Bias()), vec(l.finalLnWeight()), vec(l.finalLnBias()));
         }
         this.hasFinalLn = config.doLayerNormBefore() && !config.removeFinalLayerNorm();
         this.finalLnWeight = vec(w.finalLayerNormWeight());
         this.finalLnBias = vec(w.finalLayerNormBias());
-        this.lmHead = matrix(w.lmHead());
+        this.lmHead = packed(w.lmHead());
     }
 
     public OptConfig config() {
@@ -118,7 +122,7 @@ public final class OptModel implements AutoCloseable {
             // attention block
             float[] attnIn = hidden;
             if (pre) {
-                Kernels.layerNorm(hidden, x, n, h, L.ln1w, L.ln1b, LN_EPS);
+                Kernels.layerNorm(threads, hidden, x, n, h, L.ln1w, L.ln1b, LN_EPS);
                 if (hook != null) hook.at(TapPoint.SELF_ATTN_LAYER_NORM, li, x, h, step);
                 attnIn = x;
             }
@@ -134,13 +138,13 @@ public final class OptModel implements AutoCloseable {
             if (hook != null) hook.at(TapPoint.OUT_PROJ, li, tmp, h, step);
             Kernels.addInPlace(hidden, tmp, n * h);
             if (!pre) {
-                Kernels.layerNorm(hidden, hidden, n, h, L.ln1w, L.ln1b, LN_EPS);
+                Kernels.layerNorm(threads, hidden, hidden, n, h, L.ln1w, L.ln1b, LN_EPS);
                 if (hook != null) hook.at(TapPoint.SELF_ATTN_LAYER_NORM, li, hidden, h, step);
             }
             // feed-forward block
             float[] ffnIn = hidden;
             if (pre) {
-                Kernels.layerNorm(hidden, x, n, h, L.ln2w, L.ln2b, LN_EPS);
+                Kernels.layerNorm(threads, hidden, x, n, h, L.ln2w, L.ln2b, LN_EPS);
                 if (hook != null) hook.at(TapPoint.FINAL_LAYER_NORM, li, x, h, step);
                 ffnIn = x;
             }
@@ -152,7 +156,7 @@ public final class OptModel implements AutoCloseable {
             if (hook != null) hook.at(TapPoint.FC2, li, tmp, h, step);
             Kernels.addInPlace(hidden, tmp, n * h);
             if (!pre) {
-                Kernels.layerNorm(hidden, hidden, n, h, L.ln2w, L.ln2b, LN_EPS);
+                Kernels.layerNorm(threads, hidden, hidden, n, h, L.ln2w, L.ln2b, LN_EPS);
                 if (hook != null) hook.at(TapPoint.FINAL_LAYER_NORM, li, hidden, h, step);
             }
             if (hook != null) hook.at(TapPoint.RESIDUAL, li, hidden, h, step);
@@ -163,7 +167,7 @@ public final class OptModel implements AutoCloseable {
         for (int o = 0; o < m; o++) System.arraycopy(hidden, step.outputRows()[o] * h, last, o * h, h);
         Step outStep = outputStep(step);
         if (hasFinalLn) {
-            Kernels.layerNorm(last, last, m, h, finalLnWeight, finalLnBias, LN_EPS);
+            Kernels.layerNorm(threads, last, last, m, h, finalLnWeight, finalLnBias, LN_EPS);
             if (hook != null) hook.at(TapPoint.DECODER_FINAL_LAYER_NORM, -1, last, h, outStep);
         }
         float[] fin = last;
@@ -217,7 +221,7 @@ public final class OptModel implements AutoCloseable {
 
     private void activate(float[] a, int count) {
         switch (config.activation()) {
-            case GELU -> Kernels.gelu(a, count);
+            case GELU -> Kernels.gelu(threads, a, count);
             case RELU -> Kernels.relu(a, count);
         }
     }
@@ -232,6 +236,10 @@ public final class OptModel implements AutoCloseable {
         return new Matrix(t.data(), s, t.dim(0), t.dim(1));
     }
 
+    private PackedMatrix packed(Tensor t) {
+        return PackedMatrix.pack(matrix(t), arena);
+    }
+
     static float[] vec(Tensor t) {
         return t == null ? null : t.toFloatArray();
     }
@@ -239,5 +247,6 @@ public final class OptModel implements AutoCloseable {
     @Override
     public void close() {
         threads.close();
+        arena.close();
     }
 }

@@ -51,9 +51,6 @@ public final class Kernels {
         return lanes[0];
     }
 
-    /** Output rows of the weight matrix converted per tile; 4 keeps 16 accumulators in registers. */
-    static final int TILE = 4;
-
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private static final class Scratch {
@@ -74,50 +71,122 @@ public final class Kernels {
 
     /**
      * y[r, o] = bias[o] + sum_k x[r, k] * W[o, k] for r in [0, rows): a Linear layer on a batch of rows.
-     * x is [rows, in] and y is [rows, out], both row-major; bias may be null.
+     * x is [rows, in] and y is [rows, out], both row-major; bias may be null. Each output is one FMA
+     * chain over k in order, so a row's result never depends on the other rows of its batch.
      */
-    public static void linear(Threads threads, float[] x, int rows, Matrix w, float[] bias, float[] y) {
-        int n = w.rows();
-        threads.forRange(n, TILE * 4, (from, to) -> linearRange(x, rows, w, bias, y, from, to));
+    public static void linear(Threads threads, float[] x, int rows, PackedMatrix w, float[] bias, float[] y) {
+        threads.forRange(w.panels(), 1, (from, to) -> {
+            for (int p = from; p < to; p++) panel(x, rows, w, p, bias, y);
+        });
     }
 
-    /** As {@link #linear} but only for the output columns [from, to) (one thread's share). */
-    public static void linearRange(float[] x, int rows, Matrix w, float[] bias, float[] y, int from, int to) {
-        int k = w.cols(), n = w.rows();
+    private static void panel(float[] x, int rows, PackedMatrix w, int p, float[] bias, float[] y) {
+        int k = w.cols(), n = w.rows(), pw = w.width();
         Scratch s = SCRATCH.get();
-        float[] tile = s.tile(TILE * k);
-        for (int o = from; o < to; o += TILE) {
-            int nt = Math.min(TILE, to - o);
-            toFloats(w, o, nt, tile, s);
-            int r = 0;
-            if (nt == TILE) {
-                for (; r + 4 <= rows; r += 4) block4x4(x, r, k, tile, y, n, o);
-                if (L == 16) {
-                    for (; r < rows; r++) block1x4(x, r, k, tile, y, n, o);
-                }
-            }
-            for (; r < rows; r++) {
-                for (int j = 0; j < nt; j++) y[r * n + o + j] = dot(tile, j * k, x, r * k, k);
-            }
-        }
+        float[] t = s.tile(k * pw);
+        w.panelToFloats(p, t);
+        int o = p * pw;
+        int valid = Math.min(pw, n - o);
+        float[] out = valid == pw ? null : s.acc(6 * pw);
+        int r = 0;
+        for (; r + 6 <= rows; r += 6) rows6(x, r, k, t, pw, y, n, o, valid, out);
+        for (; r + 2 <= rows; r += 2) rows2(x, r, k, t, pw, y, n, o, valid, out);
+        for (; r < rows; r++) rows1(x, r, k, t, pw, y, n, o, valid, out);
         if (bias != null) {
-            for (int r = 0; r < rows; r++) {
-                int base = r * n;
-                for (int o = from; o < to; o++) y[base + o] += bias[o];
+            for (int i = 0; i < rows; i++) {
+                int base = i * n;
+                for (int j = 0; j < valid; j++) y[base + o + j] += bias[o + j];
             }
         }
     }
 
-    /** Upcasts weight rows [row, row + count) to float32 in tile[j * cols ...]. */
-    static void toFloats(Matrix w, int row, int count, float[] tile, Scratch s) {
-        int k = w.cols();
-        MemorySegment seg = w.data();
-        long off = w.rowOffset(row);
-        int total = count * k;
-        switch (w.storage()) {
-            case F32 -> MemorySegment.copy(seg, F32LE, off, tile, 0, total);
-            case F16 -> f16ToF32(seg, off, tile, total);
-            case BF16 -> bf16ToF32(seg, off, tile, total);
+    /** 6 rows against one panel: 24 accumulators, 4 weight vectors per k. */
+    private static void rows6(float[] x, int r, int k, float[] t, int pw, float[] y, int n, int o, int valid, float[] out) {
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S), a10 = FloatVector.zero(S), a11 = FloatVector.zero(S), a12 = FloatVector.zero(S), a13 = FloatVector.zero(S), a20 = FloatVector.zero(S), a21 = FloatVector.zero(S), a22 = FloatVector.zero(S), a23 = FloatVector.zero(S), a30 = FloatVector.zero(S), a31 = FloatVector.zero(S), a32 = FloatVector.zero(S), a33 = FloatVector.zero(S), a40 = FloatVector.zero(S), a41 = FloatVector.zero(S), a42 = FloatVector.zero(S), a43 = FloatVector.zero(S), a50 = FloatVector.zero(S), a51 = FloatVector.zero(S), a52 = FloatVector.zero(S), a53 = FloatVector.zero(S);
+        int x0 = r * k;
+        for (int i = 0; i < k; i++) {
+            int ti = i * pw;
+            FloatVector w0 = FloatVector.fromArray(S, t, ti);
+            FloatVector w1 = FloatVector.fromArray(S, t, ti + 1 * L);
+            FloatVector w2 = FloatVector.fromArray(S, t, ti + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, t, ti + 3 * L);
+            FloatVector v = FloatVector.broadcast(S, x[x0 + i]);
+            a00 = w0.fma(v, a00); a01 = w1.fma(v, a01); a02 = w2.fma(v, a02); a03 = w3.fma(v, a03);
+            v = FloatVector.broadcast(S, x[x0 + 1 * k + i]);
+            a10 = w0.fma(v, a10); a11 = w1.fma(v, a11); a12 = w2.fma(v, a12); a13 = w3.fma(v, a13);
+            v = FloatVector.broadcast(S, x[x0 + 2 * k + i]);
+            a20 = w0.fma(v, a20); a21 = w1.fma(v, a21); a22 = w2.fma(v, a22); a23 = w3.fma(v, a23);
+            v = FloatVector.broadcast(S, x[x0 + 3 * k + i]);
+            a30 = w0.fma(v, a30); a31 = w1.fma(v, a31); a32 = w2.fma(v, a32); a33 = w3.fma(v, a33);
+            v = FloatVector.broadcast(S, x[x0 + 4 * k + i]);
+            a40 = w0.fma(v, a40); a41 = w1.fma(v, a41); a42 = w2.fma(v, a42); a43 = w3.fma(v, a43);
+            v = FloatVector.broadcast(S, x[x0 + 5 * k + i]);
+            a50 = w0.fma(v, a50); a51 = w1.fma(v, a51); a52 = w2.fma(v, a52); a53 = w3.fma(v, a53);
+        }
+        float[] dst = out == null ? y : out;
+        int d0 = out == null ? r * n + o : 0 * pw;
+        a00.intoArray(dst, d0); a01.intoArray(dst, d0 + 1 * L); a02.intoArray(dst, d0 + 2 * L); a03.intoArray(dst, d0 + 3 * L);
+        int d1 = out == null ? (r + 1) * n + o : 1 * pw;
+        a10.intoArray(dst, d1); a11.intoArray(dst, d1 + 1 * L); a12.intoArray(dst, d1 + 2 * L); a13.intoArray(dst, d1 + 3 * L);
+        int d2 = out == null ? (r + 2) * n + o : 2 * pw;
+        a20.intoArray(dst, d2); a21.intoArray(dst, d2 + 1 * L); a22.intoArray(dst, d2 + 2 * L); a23.intoArray(dst, d2 + 3 * L);
+        int d3 = out == null ? (r + 3) * n + o : 3 * pw;
+        a30.intoArray(dst, d3); a31.intoArray(dst, d3 + 1 * L); a32.intoArray(dst, d3 + 2 * L); a33.intoArray(dst, d3 + 3 * L);
+        int d4 = out == null ? (r + 4) * n + o : 4 * pw;
+        a40.intoArray(dst, d4); a41.intoArray(dst, d4 + 1 * L); a42.intoArray(dst, d4 + 2 * L); a43.intoArray(dst, d4 + 3 * L);
+        int d5 = out == null ? (r + 5) * n + o : 5 * pw;
+        a50.intoArray(dst, d5); a51.intoArray(dst, d5 + 1 * L); a52.intoArray(dst, d5 + 2 * L); a53.intoArray(dst, d5 + 3 * L);
+        if (out != null) {
+            // the last panel is only partly real: copy its real outputs
+            for (int i = 0; i < 6; i++) System.arraycopy(out, i * pw, y, (r + i) * n + o, valid);
+        }
+    }
+
+    /** 2 rows against one panel: 8 accumulators, 4 weight vectors per k. */
+    private static void rows2(float[] x, int r, int k, float[] t, int pw, float[] y, int n, int o, int valid, float[] out) {
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S), a10 = FloatVector.zero(S), a11 = FloatVector.zero(S), a12 = FloatVector.zero(S), a13 = FloatVector.zero(S);
+        int x0 = r * k;
+        for (int i = 0; i < k; i++) {
+            int ti = i * pw;
+            FloatVector w0 = FloatVector.fromArray(S, t, ti);
+            FloatVector w1 = FloatVector.fromArray(S, t, ti + 1 * L);
+            FloatVector w2 = FloatVector.fromArray(S, t, ti + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, t, ti + 3 * L);
+            FloatVector v = FloatVector.broadcast(S, x[x0 + i]);
+            a00 = w0.fma(v, a00); a01 = w1.fma(v, a01); a02 = w2.fma(v, a02); a03 = w3.fma(v, a03);
+            v = FloatVector.broadcast(S, x[x0 + 1 * k + i]);
+            a10 = w0.fma(v, a10); a11 = w1.fma(v, a11); a12 = w2.fma(v, a12); a13 = w3.fma(v, a13);
+        }
+        float[] dst = out == null ? y : out;
+        int d0 = out == null ? r * n + o : 0 * pw;
+        a00.intoArray(dst, d0); a01.intoArray(dst, d0 + 1 * L); a02.intoArray(dst, d0 + 2 * L); a03.intoArray(dst, d0 + 3 * L);
+        int d1 = out == null ? (r + 1) * n + o : 1 * pw;
+        a10.intoArray(dst, d1); a11.intoArray(dst, d1 + 1 * L); a12.intoArray(dst, d1 + 2 * L); a13.intoArray(dst, d1 + 3 * L);
+        if (out != null) {
+            // the last panel is only partly real: copy its real outputs
+            for (int i = 0; i < 2; i++) System.arraycopy(out, i * pw, y, (r + i) * n + o, valid);
+        }
+    }
+
+    /** 1 row against one panel: 4 accumulators, 4 weight vectors per k. */
+    private static void rows1(float[] x, int r, int k, float[] t, int pw, float[] y, int n, int o, int valid, float[] out) {
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S);
+        int x0 = r * k;
+        for (int i = 0; i < k; i++) {
+            int ti = i * pw;
+            FloatVector w0 = FloatVector.fromArray(S, t, ti);
+            FloatVector w1 = FloatVector.fromArray(S, t, ti + 1 * L);
+            FloatVector w2 = FloatVector.fromArray(S, t, ti + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, t, ti + 3 * L);
+            FloatVector v = FloatVector.broadcast(S, x[x0 + i]);
+            a00 = w0.fma(v, a00); a01 = w1.fma(v, a01); a02 = w2.fma(v, a02); a03 = w3.fma(v, a03);
+        }
+        float[] dst = out == null ? y : out;
+        int d0 = out == null ? r * n + o : 0 * pw;
+        a00.intoArray(dst, d0); a01.intoArray(dst, d0 + 1 * L); a02.intoArray(dst, d0 + 2 * L); a03.intoArray(dst, d0 + 3 * L);
+        if (out != null) {
+            // the last panel is only partly real: copy its real outputs
+            for (int i = 0; i < 1; i++) System.arraycopy(out, i * pw, y, (r + i) * n + o, valid);
         }
     }
 
@@ -164,127 +233,6 @@ public final class Kernels {
         return sum;
     }
 
-    /** Four rows of x against four weight rows: 16 independent dot products, same order as {@link #dot}. */
-    private static void block4x4(float[] x, int r, int k, float[] tile, float[] y, int n, int o) {
-        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        int x0 = r * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
-        int bound = S.loopBound(k);
-        int i = 0;
-        for (; i < bound; i += L) {
-            FloatVector w0 = FloatVector.fromArray(S, tile, i);
-            FloatVector w1 = FloatVector.fromArray(S, tile, k + i);
-            FloatVector w2 = FloatVector.fromArray(S, tile, 2 * k + i);
-            FloatVector w3 = FloatVector.fromArray(S, tile, 3 * k + i);
-            FloatVector v = FloatVector.fromArray(S, x, x0 + i);
-            a00 = w0.fma(v, a00); a01 = w1.fma(v, a01); a02 = w2.fma(v, a02); a03 = w3.fma(v, a03);
-            v = FloatVector.fromArray(S, x, x1 + i);
-            a10 = w0.fma(v, a10); a11 = w1.fma(v, a11); a12 = w2.fma(v, a12); a13 = w3.fma(v, a13);
-            v = FloatVector.fromArray(S, x, x2 + i);
-            a20 = w0.fma(v, a20); a21 = w1.fma(v, a21); a22 = w2.fma(v, a22); a23 = w3.fma(v, a23);
-            v = FloatVector.fromArray(S, x, x3 + i);
-            a30 = w0.fma(v, a30); a31 = w1.fma(v, a31); a32 = w2.fma(v, a32); a33 = w3.fma(v, a33);
-        }
-        if (L == 16) {
-            // four outputs per x row summed together in registers, lane for lane the tree of sum()
-            // written out, not called: vectors passed to a method that is not inlined would be boxed
-            FloatVector ab0 = a00.blend(a01, UPPER_8).add(a00.rearrange(SWAP_8).blend(a01.rearrange(SWAP_8), UPPER_8));
-            FloatVector cd0 = a02.blend(a03, UPPER_8).add(a02.rearrange(SWAP_8).blend(a03.rearrange(SWAP_8), UPPER_8));
-            FloatVector s0 = ab0.blend(cd0, UPPER_4_OF_8).add(ab0.rearrange(SWAP_4).blend(cd0.rearrange(SWAP_4), UPPER_4_OF_8));
-            s0 = s0.add(s0.rearrange(SWAP_2));
-            s0 = s0.add(s0.rearrange(SWAP_1));
-            FloatVector ab1 = a10.blend(a11, UPPER_8).add(a10.rearrange(SWAP_8).blend(a11.rearrange(SWAP_8), UPPER_8));
-            FloatVector cd1 = a12.blend(a13, UPPER_8).add(a12.rearrange(SWAP_8).blend(a13.rearrange(SWAP_8), UPPER_8));
-            FloatVector s1 = ab1.blend(cd1, UPPER_4_OF_8).add(ab1.rearrange(SWAP_4).blend(cd1.rearrange(SWAP_4), UPPER_4_OF_8));
-            s1 = s1.add(s1.rearrange(SWAP_2));
-            s1 = s1.add(s1.rearrange(SWAP_1));
-            FloatVector ab2 = a20.blend(a21, UPPER_8).add(a20.rearrange(SWAP_8).blend(a21.rearrange(SWAP_8), UPPER_8));
-            FloatVector cd2 = a22.blend(a23, UPPER_8).add(a22.rearrange(SWAP_8).blend(a23.rearrange(SWAP_8), UPPER_8));
-            FloatVector s2 = ab2.blend(cd2, UPPER_4_OF_8).add(ab2.rearrange(SWAP_4).blend(cd2.rearrange(SWAP_4), UPPER_4_OF_8));
-            s2 = s2.add(s2.rearrange(SWAP_2));
-            s2 = s2.add(s2.rearrange(SWAP_1));
-            FloatVector ab3 = a30.blend(a31, UPPER_8).add(a30.rearrange(SWAP_8).blend(a31.rearrange(SWAP_8), UPPER_8));
-            FloatVector cd3 = a32.blend(a33, UPPER_8).add(a32.rearrange(SWAP_8).blend(a33.rearrange(SWAP_8), UPPER_8));
-            FloatVector s3 = ab3.blend(cd3, UPPER_4_OF_8).add(ab3.rearrange(SWAP_4).blend(cd3.rearrange(SWAP_4), UPPER_4_OF_8));
-            s3 = s3.add(s3.rearrange(SWAP_2));
-            s3 = s3.add(s3.rearrange(SWAP_1));
-            put(y, r * n + o, s0, tile, x, x0, i, k);
-            put(y, (r + 1) * n + o, s1, tile, x, x1, i, k);
-            put(y, (r + 2) * n + o, s2, tile, x, x2, i, k);
-            put(y, (r + 3) * n + o, s3, tile, x, x3, i, k);
-        } else {
-            float[] acc = SCRATCH.get().acc(16 * L);
-            a00.intoArray(acc, 0); a01.intoArray(acc, L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L);
-            a10.intoArray(acc, 4 * L); a11.intoArray(acc, 5 * L); a12.intoArray(acc, 6 * L); a13.intoArray(acc, 7 * L);
-            a20.intoArray(acc, 8 * L); a21.intoArray(acc, 9 * L); a22.intoArray(acc, 10 * L); a23.intoArray(acc, 11 * L);
-            a30.intoArray(acc, 12 * L); a31.intoArray(acc, 13 * L); a32.intoArray(acc, 14 * L); a33.intoArray(acc, 15 * L);
-            int[] xo = {x0, x1, x2, x3};
-            for (int rr = 0; rr < 4; rr++) {
-                for (int j = 0; j < 4; j++) {
-                    float v = treeSum(acc, (rr * 4 + j) * L, L);
-                    for (int t = i; t < k; t++) v += tile[j * k + t] * x[xo[rr] + t];
-                    y[(r + rr) * n + o + j] = v;
-                }
-            }
-        }
-    }
-
-    /**
-     * One row of x against four weight rows (four independent FMA chains instead of one), same order
-     * as {@link #dot}; used where fewer than four rows remain, e.g. generating one sequence.
-     */
-    private static void block1x4(float[] x, int r, int k, float[] tile, float[] y, int n, int o) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-        int x0 = r * k;
-        int bound = S.loopBound(k);
-        int i = 0;
-        for (; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, x0 + i);
-            a0 = FloatVector.fromArray(S, tile, i).fma(v, a0);
-            a1 = FloatVector.fromArray(S, tile, k + i).fma(v, a1);
-            a2 = FloatVector.fromArray(S, tile, 2 * k + i).fma(v, a2);
-            a3 = FloatVector.fromArray(S, tile, 3 * k + i).fma(v, a3);
-        }
-        FloatVector ab = a0.blend(a1, UPPER_8).add(a0.rearrange(SWAP_8).blend(a1.rearrange(SWAP_8), UPPER_8));
-        FloatVector cd = a2.blend(a3, UPPER_8).add(a2.rearrange(SWAP_8).blend(a3.rearrange(SWAP_8), UPPER_8));
-        FloatVector s = ab.blend(cd, UPPER_4_OF_8).add(ab.rearrange(SWAP_4).blend(cd.rearrange(SWAP_4), UPPER_4_OF_8));
-        s = s.add(s.rearrange(SWAP_2));
-        s = s.add(s.rearrange(SWAP_1));
-        put(y, r * n + o, s, tile, x, x0, i, k);
-    }
-
-    private static final VectorMask<Float> UPPER_8 = VectorMask.fromLong(S, 0xFF00L);
-    private static final VectorMask<Float> UPPER_4_OF_8 = VectorMask.fromLong(S, 0xF0F0L);
-    // with 16 lanes, after the tree the sums of the 4 accumulators (a, b, c, d) sit in lanes 0, 8, 4, 12;
-    // each pair added is a pair that sum() adds, only commuted, so the results are identical
-
-    /** Writes the four sums of one x row (lanes 0, 8, 4, 12), adding any scalar tail past the vector loop. */
-    private static void put(float[] y, int at, FloatVector sums, float[] tile, float[] x, int xo, int from, int k) {
-        float s0 = sums.lane(0), s1 = sums.lane(8), s2 = sums.lane(4), s3 = sums.lane(12);
-        for (int t = from; t < k; t++) {
-            float xv = x[xo + t];
-            s0 += tile[t] * xv;
-            s1 += tile[k + t] * xv;
-            s2 += tile[2 * k + t] * xv;
-            s3 += tile[3 * k + t] * xv;
-        }
-        y[at] = s0;
-        y[at + 1] = s1;
-        y[at + 2] = s2;
-        y[at + 3] = s3;
-    }
-
-    /** The fixed tree over lanes stored in a[off, off + n), n a power of two. */
-    private static float treeSum(float[] a, int off, int n) {
-        float[] t = java.util.Arrays.copyOfRange(a, off, off + n);
-        for (int half = n / 2; half >= 1; half /= 2) {
-            for (int i = 0; i < half; i++) t[i] = t[i] + t[i + half];
-        }
-        return t[0];
-    }
-
     /** Reads one row of a weight matrix as float32 (an embedding lookup). */
     public static void row(Matrix w, int row, float[] dst, int dstOff) {
         int k = w.cols();
@@ -305,8 +253,12 @@ public final class Kernels {
      * LayerNorm over each row of n values, as torch computes it: mean, biased variance, eps inside the
      * square root; the weight and bias may be null (no elementwise affine).
      */
-    public static void layerNorm(float[] x, float[] out, int rows, int n, float[] weight, float[] bias, float eps) {
-        for (int r = 0; r < rows; r++) {
+    public static void layerNorm(Threads threads, float[] x, float[] out, int rows, int n, float[] weight, float[] bias, float eps) {
+        threads.forRange(rows, 1, (from, to) -> layerNormRows(x, out, from, to, n, weight, bias, eps));
+    }
+
+    private static void layerNormRows(float[] x, float[] out, int fromRow, int toRow, int n, float[] weight, float[] bias, float eps) {
+        for (int r = fromRow; r < toRow; r++) {
             int o = r * n;
             double mean = 0;
             for (int i = 0; i < n; i++) mean += x[o + i];
@@ -338,10 +290,15 @@ public final class Kernels {
     private static final float LN2_HI = 0.693145751953125f, LN2_LO = 1.42860682030941723e-6f;
     private static final float ROUNDER = 12582912f; // 1.5 * 2^23: adding it rounds to an integer
 
-    /** Exact (erf) GELU, x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), in place over [0, n). */
-    public static void gelu(float[] x, int n) {
-        int i = 0;
-        int bound = S.loopBound(n);
+    /** Exact (erf) GELU over [0, n), in place, split over the threads (each element is computed alike anywhere). */
+    public static void gelu(Threads threads, float[] x, int n) {
+        threads.forRange(n, 4096, (from, to) -> gelu(x, from, to));
+    }
+
+    /** Exact (erf) GELU, x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), in place over [from, to). */
+    public static void gelu(float[] x, int from, int to) {
+        int i = from;
+        int bound = from + S.loopBound(to - from);
         for (; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, i);
             FloatVector z = v.abs().mul(INV_SQRT2);
@@ -353,7 +310,7 @@ public final class Kernels {
             FloatVector erf = erfAbs.blend(erfAbs.neg(), v.lt(0f));
             v.mul(0.5f).mul(erf.add(1f)).intoArray(x, i);
         }
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             float v = x[i];
             float z = Math.abs(v) * INV_SQRT2;
             float t = 1f / (z * ERF_P + 1f);

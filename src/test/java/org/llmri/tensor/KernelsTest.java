@@ -1,0 +1,95 @@
+package org.llmri.tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class KernelsTest {
+    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+
+    static Matrix random(Arena arena, int rows, int cols, Storage st, SplittableRandom rng) {
+        MemorySegment s = arena.allocate((long) rows * cols * st.bytes, 8);
+        for (long i = 0; i < (long) rows * cols; i++) {
+            float v = (float) (rng.nextGaussian() * 0.1);
+            switch (st) {
+                case F32 -> s.setAtIndex(F32, i, v);
+                case F16 -> s.setAtIndex(I16, i, Float.floatToFloat16(v));
+                case BF16 -> s.setAtIndex(I16, i, (short) (Float.floatToRawIntBits(v) >>> 16));
+            }
+        }
+        return new Matrix(s, st, rows, cols);
+    }
+
+    static float weight(Matrix m, int r, int c) {
+        long i = (long) r * m.cols() + c;
+        return switch (m.storage()) {
+            case F32 -> m.data().getAtIndex(F32, i);
+            case F16 -> Float.float16ToFloat(m.data().getAtIndex(I16, i));
+            case BF16 -> Float.intBitsToFloat(m.data().getAtIndex(I16, i) << 16);
+        };
+    }
+
+    @ParameterizedTest
+    @CsvSource({"F32, 77, 40, 13", "F16, 130, 64, 7", "BF16, 65, 33, 1", "F16, 768, 768, 32"})
+    void linearMatchesADoubleReferenceAndEachRowIsTheSameInAnyBatch(Storage st, int out, int in, int rows) {
+        SplittableRandom rng = new SplittableRandom(out * 31L + in);
+        try (Arena arena = Arena.ofShared(); Threads threads = new Threads(2)) {
+            Matrix m = random(arena, out, in, st, rng);
+            PackedMatrix p = PackedMatrix.pack(m, arena);
+            float[] bias = new float[out];
+            for (int i = 0; i < out; i++) bias[i] = (float) rng.nextGaussian();
+            float[] x = new float[rows * in];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
+            float[] y = new float[rows * out];
+            Kernels.linear(threads, x, rows, p, bias, y);
+            for (int r = 0; r < rows; r++) {
+                for (int o = 0; o < out; o++) {
+                    double ref = bias[o];
+                    for (int k = 0; k < in; k++) ref += (double) x[r * in + k] * weight(m, o, k);
+                    assertThat((double) y[r * out + o]).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(ref))));
+                }
+                // the same row alone, and in a different batch position, gives the same bits
+                float[] alone = new float[out];
+                Kernels.linear(threads, java.util.Arrays.copyOfRange(x, r * in, (r + 1) * in), 1, p, bias, alone);
+                assertThat(alone).containsExactly(java.util.Arrays.copyOfRange(y, r * out, (r + 1) * out));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"-12.5", "-5", "-1", "-0.3", "0", "1e-8", "0.7", "2", "9"})
+    void geluIsTheExactErfGeluToFloatPrecision(float v) {
+        float[] x = new float[37];
+        java.util.Arrays.fill(x, v);
+        try (Threads threads = new Threads(2)) {
+            Kernels.gelu(threads, x, x.length);
+        }
+        double erf = org.hipparchus.special.Erf.erf(v / Math.sqrt(2));
+        double want = 0.5 * v * (1 + erf);
+        for (float g : x) {
+            assertThat((double) g).isCloseTo(want, org.assertj.core.data.Offset.offset(3e-7 * Math.max(1, Math.abs(v))));
+            assertThat(g).isEqualTo(x[0]); // vector lanes and the scalar tail agree bit for bit
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void dotSumsInAFixedOrder() {
+        float[] a = new float[100], b = new float[100];
+        SplittableRandom rng = new SplittableRandom(5);
+        double ref = 0;
+        for (int i = 0; i < 100; i++) {
+            a[i] = (float) rng.nextGaussian();
+            b[i] = (float) rng.nextGaussian();
+            ref += (double) a[i] * b[i];
+        }
+        float d = Kernels.dot(a, 0, b, 0, 100);
+        assertThat((double) d).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-4));
+        for (int rep = 0; rep < 1000; rep++) assertThat(Kernels.dot(a, 0, b, 0, 100)).isEqualTo(d);
+    }
+}
