@@ -52,7 +52,15 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli's handler sees only Exceptions; an Error would otherwise end in a stack trace
+            System.err.println("llmri: out of memory; raise the heap with LLMRI_JAVA_OPTS=-Xmx16g");
+            code = 3;
+        }
+        System.exit(code);
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -39,12 +39,9 @@ final class Attention {
                     scores[j] = s;
                     if (s > max) max = s;
                 }
+                Kernels.expShifted(scores, len, max);
                 float sum = 0f;
-                for (int j = 0; j < len; j++) {
-                    float e = (float) Math.exp(scores[j] - max);
-                    scores[j] = e;
-                    sum += e;
-                }
+                for (int j = 0; j < len; j++) sum += scores[j];
                 float inv = 1f / sum;
                 java.util.Arrays.fill(ctx, qo, qo + hd, 0f);
                 for (int j = 0; j < len; j++) Kernels.axpy(scores[j] * inv, values, j * width + head * hd, ctx, qo, hd);

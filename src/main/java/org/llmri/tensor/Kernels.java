@@ -80,32 +80,57 @@ public final class Kernels {
         });
     }
 
+    /** k steps per chunk: a chunk of a panel (64 x 64 floats) stays in L1 while every row block uses it. */
+    static final int CHUNK = 64;
+
     private static void panel(float[] x, int rows, PackedMatrix w, int p, float[] bias, float[] y) {
         int k = w.cols(), n = w.rows(), pw = w.width();
         Scratch s = SCRATCH.get();
-        float[] t = s.tile(k * pw);
-        w.panelToFloats(p, t);
+        float[] t = s.tile(CHUNK * pw);
+        float[] acc = s.acc(rows * pw);
+        // converting chunk by chunk keeps the weight stream flowing between bursts of FMAs, so the
+        // hardware prefetcher overlaps memory with compute; each output is still one FMA chain over k
+        for (int k0 = 0; k0 < k; k0 += CHUNK) {
+            int k1 = Math.min(k, k0 + CHUNK);
+            w.chunkToFloats(p, k0, k1, t);
+            boolean first = k0 == 0;
+            int r = 0;
+            while (rows - r >= 6 && rows - r != 8) {
+                rows6(x, r, k, k0, k1, t, pw, acc, first);
+                r += 6;
+            }
+            for (; rows - r >= 4; r += 4) rows4(x, r, k, k0, k1, t, pw, acc, first);
+            for (; rows - r >= 2; r += 2) rows2(x, r, k, k0, k1, t, pw, acc, first);
+            for (; r < rows; r++) rows1(x, r, k, k0, k1, t, pw, acc, first);
+        }
         int o = p * pw;
         int valid = Math.min(pw, n - o);
-        float[] out = valid == pw ? null : s.acc(6 * pw);
-        int r = 0;
-        for (; r + 6 <= rows; r += 6) rows6(x, r, k, t, pw, y, n, o, valid, out);
-        for (; r + 2 <= rows; r += 2) rows2(x, r, k, t, pw, y, n, o, valid, out);
-        for (; r < rows; r++) rows1(x, r, k, t, pw, y, n, o, valid, out);
-        if (bias != null) {
-            for (int i = 0; i < rows; i++) {
-                int base = i * n;
-                for (int j = 0; j < valid; j++) y[base + o + j] += bias[o + j];
+        for (int i = 0; i < rows; i++) {
+            int base = i * n + o;
+            System.arraycopy(acc, i * pw, y, base, valid);
+            if (bias != null) {
+                for (int j = 0; j < valid; j++) y[base + j] += bias[o + j];
             }
         }
     }
 
-    /** 6 rows against one panel: 24 accumulators, 4 weight vectors per k. */
-    private static void rows6(float[] x, int r, int k, float[] t, int pw, float[] y, int n, int o, int valid, float[] out) {
-        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S), a10 = FloatVector.zero(S), a11 = FloatVector.zero(S), a12 = FloatVector.zero(S), a13 = FloatVector.zero(S), a20 = FloatVector.zero(S), a21 = FloatVector.zero(S), a22 = FloatVector.zero(S), a23 = FloatVector.zero(S), a30 = FloatVector.zero(S), a31 = FloatVector.zero(S), a32 = FloatVector.zero(S), a33 = FloatVector.zero(S), a40 = FloatVector.zero(S), a41 = FloatVector.zero(S), a42 = FloatVector.zero(S), a43 = FloatVector.zero(S), a50 = FloatVector.zero(S), a51 = FloatVector.zero(S), a52 = FloatVector.zero(S), a53 = FloatVector.zero(S);
+    /** Rows [r, r + 6) of x times the chunk's k in [k0, k1), accumulated into acc[row * pw ...]. */
+    private static void rows6(float[] x, int r, int k, int k0, int k1, float[] t, int pw, float[] acc, boolean first) {
+        int c0 = r * pw;
+        FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0), a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 1 * L), a02 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 2 * L), a03 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 3 * L);
+        int c1 = (r + 1) * pw;
+        FloatVector a10 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c1), a11 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c1 + 1 * L), a12 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c1 + 2 * L), a13 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c1 + 3 * L);
+        int c2 = (r + 2) * pw;
+        FloatVector a20 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c2), a21 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c2 + 1 * L), a22 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c2 + 2 * L), a23 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c2 + 3 * L);
+        int c3 = (r + 3) * pw;
+        FloatVector a30 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c3), a31 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c3 + 1 * L), a32 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c3 + 2 * L), a33 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c3 + 3 * L);
+        int c4 = (r + 4) * pw;
+        FloatVector a40 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c4), a41 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c4 + 1 * L), a42 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c4 + 2 * L), a43 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c4 + 3 * L);
+        int c5 = (r + 5) * pw;
+        FloatVector a50 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c5), a51 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c5 + 1 * L), a52 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c5 + 2 * L), a53 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c5 + 3 * L);
         int x0 = r * k;
-        for (int i = 0; i < k; i++) {
-            int ti = i * pw;
+        for (int i = k0; i < k1; i++) {
+            int ti = (i - k0) * pw;
             FloatVector w0 = FloatVector.fromArray(S, t, ti);
             FloatVector w1 = FloatVector.fromArray(S, t, ti + 1 * L);
             FloatVector w2 = FloatVector.fromArray(S, t, ti + 2 * L);
@@ -123,31 +148,55 @@ public final class Kernels {
             v = FloatVector.broadcast(S, x[x0 + 5 * k + i]);
             a50 = w0.fma(v, a50); a51 = w1.fma(v, a51); a52 = w2.fma(v, a52); a53 = w3.fma(v, a53);
         }
-        float[] dst = out == null ? y : out;
-        int d0 = out == null ? r * n + o : 0 * pw;
-        a00.intoArray(dst, d0); a01.intoArray(dst, d0 + 1 * L); a02.intoArray(dst, d0 + 2 * L); a03.intoArray(dst, d0 + 3 * L);
-        int d1 = out == null ? (r + 1) * n + o : 1 * pw;
-        a10.intoArray(dst, d1); a11.intoArray(dst, d1 + 1 * L); a12.intoArray(dst, d1 + 2 * L); a13.intoArray(dst, d1 + 3 * L);
-        int d2 = out == null ? (r + 2) * n + o : 2 * pw;
-        a20.intoArray(dst, d2); a21.intoArray(dst, d2 + 1 * L); a22.intoArray(dst, d2 + 2 * L); a23.intoArray(dst, d2 + 3 * L);
-        int d3 = out == null ? (r + 3) * n + o : 3 * pw;
-        a30.intoArray(dst, d3); a31.intoArray(dst, d3 + 1 * L); a32.intoArray(dst, d3 + 2 * L); a33.intoArray(dst, d3 + 3 * L);
-        int d4 = out == null ? (r + 4) * n + o : 4 * pw;
-        a40.intoArray(dst, d4); a41.intoArray(dst, d4 + 1 * L); a42.intoArray(dst, d4 + 2 * L); a43.intoArray(dst, d4 + 3 * L);
-        int d5 = out == null ? (r + 5) * n + o : 5 * pw;
-        a50.intoArray(dst, d5); a51.intoArray(dst, d5 + 1 * L); a52.intoArray(dst, d5 + 2 * L); a53.intoArray(dst, d5 + 3 * L);
-        if (out != null) {
-            // the last panel is only partly real: copy its real outputs
-            for (int i = 0; i < 6; i++) System.arraycopy(out, i * pw, y, (r + i) * n + o, valid);
-        }
+        a00.intoArray(acc, c0); a01.intoArray(acc, c0 + 1 * L); a02.intoArray(acc, c0 + 2 * L); a03.intoArray(acc, c0 + 3 * L);
+        a10.intoArray(acc, c1); a11.intoArray(acc, c1 + 1 * L); a12.intoArray(acc, c1 + 2 * L); a13.intoArray(acc, c1 + 3 * L);
+        a20.intoArray(acc, c2); a21.intoArray(acc, c2 + 1 * L); a22.intoArray(acc, c2 + 2 * L); a23.intoArray(acc, c2 + 3 * L);
+        a30.intoArray(acc, c3); a31.intoArray(acc, c3 + 1 * L); a32.intoArray(acc, c3 + 2 * L); a33.intoArray(acc, c3 + 3 * L);
+        a40.intoArray(acc, c4); a41.intoArray(acc, c4 + 1 * L); a42.intoArray(acc, c4 + 2 * L); a43.intoArray(acc, c4 + 3 * L);
+        a50.intoArray(acc, c5); a51.intoArray(acc, c5 + 1 * L); a52.intoArray(acc, c5 + 2 * L); a53.intoArray(acc, c5 + 3 * L);
     }
 
-    /** 2 rows against one panel: 8 accumulators, 4 weight vectors per k. */
-    private static void rows2(float[] x, int r, int k, float[] t, int pw, float[] y, int n, int o, int valid, float[] out) {
-        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S), a10 = FloatVector.zero(S), a11 = FloatVector.zero(S), a12 = FloatVector.zero(S), a13 = FloatVector.zero(S);
+    /** Rows [r, r + 4) of x times the chunk's k in [k0, k1), accumulated into acc[row * pw ...]. */
+    private static void rows4(float[] x, int r, int k, int k0, int k1, float[] t, int pw, float[] acc, boolean first) {
+        int c0 = r * pw;
+        FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0), a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 1 * L), a02 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 2 * L), a03 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 3 * L);
+        int c1 = (r + 1) * pw;
+        FloatVector a10 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c1), a11 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c1 + 1 * L), a12 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c1 + 2 * L), a13 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c1 + 3 * L);
+        int c2 = (r + 2) * pw;
+        FloatVector a20 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c2), a21 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c2 + 1 * L), a22 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c2 + 2 * L), a23 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c2 + 3 * L);
+        int c3 = (r + 3) * pw;
+        FloatVector a30 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c3), a31 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c3 + 1 * L), a32 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c3 + 2 * L), a33 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c3 + 3 * L);
         int x0 = r * k;
-        for (int i = 0; i < k; i++) {
-            int ti = i * pw;
+        for (int i = k0; i < k1; i++) {
+            int ti = (i - k0) * pw;
+            FloatVector w0 = FloatVector.fromArray(S, t, ti);
+            FloatVector w1 = FloatVector.fromArray(S, t, ti + 1 * L);
+            FloatVector w2 = FloatVector.fromArray(S, t, ti + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, t, ti + 3 * L);
+            FloatVector v = FloatVector.broadcast(S, x[x0 + i]);
+            a00 = w0.fma(v, a00); a01 = w1.fma(v, a01); a02 = w2.fma(v, a02); a03 = w3.fma(v, a03);
+            v = FloatVector.broadcast(S, x[x0 + 1 * k + i]);
+            a10 = w0.fma(v, a10); a11 = w1.fma(v, a11); a12 = w2.fma(v, a12); a13 = w3.fma(v, a13);
+            v = FloatVector.broadcast(S, x[x0 + 2 * k + i]);
+            a20 = w0.fma(v, a20); a21 = w1.fma(v, a21); a22 = w2.fma(v, a22); a23 = w3.fma(v, a23);
+            v = FloatVector.broadcast(S, x[x0 + 3 * k + i]);
+            a30 = w0.fma(v, a30); a31 = w1.fma(v, a31); a32 = w2.fma(v, a32); a33 = w3.fma(v, a33);
+        }
+        a00.intoArray(acc, c0); a01.intoArray(acc, c0 + 1 * L); a02.intoArray(acc, c0 + 2 * L); a03.intoArray(acc, c0 + 3 * L);
+        a10.intoArray(acc, c1); a11.intoArray(acc, c1 + 1 * L); a12.intoArray(acc, c1 + 2 * L); a13.intoArray(acc, c1 + 3 * L);
+        a20.intoArray(acc, c2); a21.intoArray(acc, c2 + 1 * L); a22.intoArray(acc, c2 + 2 * L); a23.intoArray(acc, c2 + 3 * L);
+        a30.intoArray(acc, c3); a31.intoArray(acc, c3 + 1 * L); a32.intoArray(acc, c3 + 2 * L); a33.intoArray(acc, c3 + 3 * L);
+    }
+
+    /** Rows [r, r + 2) of x times the chunk's k in [k0, k1), accumulated into acc[row * pw ...]. */
+    private static void rows2(float[] x, int r, int k, int k0, int k1, float[] t, int pw, float[] acc, boolean first) {
+        int c0 = r * pw;
+        FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0), a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 1 * L), a02 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 2 * L), a03 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 3 * L);
+        int c1 = (r + 1) * pw;
+        FloatVector a10 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c1), a11 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c1 + 1 * L), a12 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c1 + 2 * L), a13 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c1 + 3 * L);
+        int x0 = r * k;
+        for (int i = k0; i < k1; i++) {
+            int ti = (i - k0) * pw;
             FloatVector w0 = FloatVector.fromArray(S, t, ti);
             FloatVector w1 = FloatVector.fromArray(S, t, ti + 1 * L);
             FloatVector w2 = FloatVector.fromArray(S, t, ti + 2 * L);
@@ -157,23 +206,17 @@ public final class Kernels {
             v = FloatVector.broadcast(S, x[x0 + 1 * k + i]);
             a10 = w0.fma(v, a10); a11 = w1.fma(v, a11); a12 = w2.fma(v, a12); a13 = w3.fma(v, a13);
         }
-        float[] dst = out == null ? y : out;
-        int d0 = out == null ? r * n + o : 0 * pw;
-        a00.intoArray(dst, d0); a01.intoArray(dst, d0 + 1 * L); a02.intoArray(dst, d0 + 2 * L); a03.intoArray(dst, d0 + 3 * L);
-        int d1 = out == null ? (r + 1) * n + o : 1 * pw;
-        a10.intoArray(dst, d1); a11.intoArray(dst, d1 + 1 * L); a12.intoArray(dst, d1 + 2 * L); a13.intoArray(dst, d1 + 3 * L);
-        if (out != null) {
-            // the last panel is only partly real: copy its real outputs
-            for (int i = 0; i < 2; i++) System.arraycopy(out, i * pw, y, (r + i) * n + o, valid);
-        }
+        a00.intoArray(acc, c0); a01.intoArray(acc, c0 + 1 * L); a02.intoArray(acc, c0 + 2 * L); a03.intoArray(acc, c0 + 3 * L);
+        a10.intoArray(acc, c1); a11.intoArray(acc, c1 + 1 * L); a12.intoArray(acc, c1 + 2 * L); a13.intoArray(acc, c1 + 3 * L);
     }
 
-    /** 1 row against one panel: 4 accumulators, 4 weight vectors per k. */
-    private static void rows1(float[] x, int r, int k, float[] t, int pw, float[] y, int n, int o, int valid, float[] out) {
-        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S);
+    /** Rows [r, r + 1) of x times the chunk's k in [k0, k1), accumulated into acc[row * pw ...]. */
+    private static void rows1(float[] x, int r, int k, int k0, int k1, float[] t, int pw, float[] acc, boolean first) {
+        int c0 = r * pw;
+        FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0), a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 1 * L), a02 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 2 * L), a03 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 3 * L);
         int x0 = r * k;
-        for (int i = 0; i < k; i++) {
-            int ti = i * pw;
+        for (int i = k0; i < k1; i++) {
+            int ti = (i - k0) * pw;
             FloatVector w0 = FloatVector.fromArray(S, t, ti);
             FloatVector w1 = FloatVector.fromArray(S, t, ti + 1 * L);
             FloatVector w2 = FloatVector.fromArray(S, t, ti + 2 * L);
@@ -181,13 +224,7 @@ public final class Kernels {
             FloatVector v = FloatVector.broadcast(S, x[x0 + i]);
             a00 = w0.fma(v, a00); a01 = w1.fma(v, a01); a02 = w2.fma(v, a02); a03 = w3.fma(v, a03);
         }
-        float[] dst = out == null ? y : out;
-        int d0 = out == null ? r * n + o : 0 * pw;
-        a00.intoArray(dst, d0); a01.intoArray(dst, d0 + 1 * L); a02.intoArray(dst, d0 + 2 * L); a03.intoArray(dst, d0 + 3 * L);
-        if (out != null) {
-            // the last panel is only partly real: copy its real outputs
-            for (int i = 0; i < 1; i++) System.arraycopy(out, i * pw, y, (r + i) * n + o, valid);
-        }
+        a00.intoArray(acc, c0); a01.intoArray(acc, c0 + 1 * L); a02.intoArray(acc, c0 + 2 * L); a03.intoArray(acc, c0 + 3 * L);
     }
 
     // A counted loop over the segment: C2 compiles it to vcvtph2ps over whole vectors.
@@ -319,6 +356,14 @@ public final class Kernels {
             float erf = v < 0f ? -erfAbs : erfAbs;
             x[i] = v * 0.5f * (erf + 1f);
         }
+    }
+
+    /** x[i] = e^(x[i] - shift) over [0, n), for x[i] <= shift (softmax numerators); the same in every lane and the tail. */
+    public static void expShifted(float[] x, int n, float shift) {
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) expNegative(FloatVector.fromArray(S, x, i).sub(shift)).intoArray(x, i);
+        for (; i < n; i++) x[i] = expNegative(x[i] - shift);
     }
 
     /** e^v for v <= 0, lane-wise (v below -87 gives 0). */

@@ -80,10 +80,10 @@ public final class PackedMatrix {
         return storage;
     }
 
-    /** Upcasts panel p to float32: dst[k * width + j]. */
-    void panelToFloats(int p, float[] dst) {
-        int n = cols * width;
-        long off = (long) p * n * storage.bytes;
+    /** Upcasts steps [k0, k1) of panel p to float32: dst[(k - k0) * width + j]. */
+    void chunkToFloats(int p, int k0, int k1, float[] dst) {
+        int n = (k1 - k0) * width;
+        long off = ((long) p * cols + k0) * width * storage.bytes;
         switch (storage) {
             case F32 -> MemorySegment.copy(data, F32, off, dst, 0, n);
             case F16 -> Kernels.f16ToF32(data, off, dst, n);
