@@ -237,7 +237,11 @@ public final class OptModel implements AutoCloseable {
     }
 
     private PackedMatrix packed(Tensor t) {
-        return PackedMatrix.pack(matrix(t), arena);
+        PackedMatrix p = PackedMatrix.pack(matrix(t), arena);
+        // the mapped original is not read again (embedding rows fault back in on demand): give its pages
+        // back so resident memory holds one copy of the weights, not two
+        if (t.data().isMapped()) t.data().unload();
+        return p;
     }
 
     static float[] vec(Tensor t) {
