@@ -19,8 +19,7 @@ import picocli.CommandLine.Option;
  * shared/tools/bench_torch.py (random prompts, greedy, KV cache, every module's output copied out).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Measure generation throughput: prints 'tokens_per_s X' (generated tokens across the batch per second).",
-            "--record all copies every tap's values at the generating position each step, as a scan does."})
+        description = "Measure generation throughput: prints 'tokens_per_s X' (generated tokens across the batch per second). --record all copies every tap's values at the generating position each step, as a scan does.")
 public final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

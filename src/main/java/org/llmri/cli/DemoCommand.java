@@ -16,8 +16,7 @@ import picocli.CommandLine.Option;
 
 /** {@code llmri demo}: the paper's paradigm, end to end, on a small random model made on the spot. */
 @Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Run the paper's paradigm (galactica-fmri) end to end on a small random OPT model that llmri makes itself,",
-            "offline: scan, GLM, networks, report. A random model's networks mean nothing; the demo shows the method."})
+        description = "Run the paper's paradigm (galactica-fmri) end to end on a small random OPT model that llmri makes itself, offline: scan, GLM, networks, report. A random model's networks mean nothing; the demo shows the method.")
 public final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -24,25 +24,7 @@ public final class ExportCommand implements Runnable {
 
     /** {@code llmri export nifti DIR}: one 4D NIfTI-1 per run plus a mask, for nibabel and nilearn. */
     @Command(name = "nifti", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
-            description = {
-                "Writes each run of a scan dataset as a 4D NIfTI-1 image for nilearn.",
-                "Images are float32 [x, y, z, time]; nibabel opens them too. Each voxel is",
-                "one unit, at units.tsv's x, y, z: x = unit within its tap, y = tap kind,",
-                "z = layer (0 embeddings, 1..L layers, L+1 final LayerNorm). Voxels with no",
-                "unit are 0; the mask (uint8) is 1 where a unit sits. One volume per",
-                "generated token: NIfTI has no token unit, so pixdim[4] = 1 s and",
-                "RepetitionTime = 1 mean one token.",
-                "",
-                "Outputs in --out:",
-                "  dataset_description.json",
-                "  sub-<s>_mask.nii.gz",
-                "  sub-<s>/func/sub-<s>_task-<t>_run-<n>_bold.nii.gz",
-                "  sub-<s>/func/sub-<s>_task-<t>_run-<n>_bold.json   (RepetitionTime, layout)",
-                "  sub-<s>/func/sub-<s>_task-<t>_run-<n>_events.tsv  (copied from the scan)",
-                "\"bold\" is the BIDS suffix nilearn expects of a functional run.",
-                "Memory holds one volume at a time. A Galactica-125M run (640 tokens,",
-                "158,208 units in a 3072 x 12 x 14 grid) is 1.3 GB as .nii, 0.39 GB as .nii.gz.",
-                ""})
+            description = "Writes each run of a scan dataset as a 4D NIfTI-1 image for nilearn. Images are float32 [x, y, z, time]; nibabel opens them too. Each voxel is one unit, at units.tsv's x, y, z: x = unit within its tap, y = tap kind, z = layer (0 embeddings, 1..L layers, L+1 final LayerNorm). Voxels with no unit are 0; the mask (uint8) is 1 where a unit sits. One volume per generated token: NIfTI has no token unit, so pixdim[4] = 1 s and RepetitionTime = 1 mean one token.  Outputs in --out: dataset_description.json sub-<s>_mask.nii.gz sub-<s>/func/sub-<s>_task-<t>_run-<n>_bold.nii.gz sub-<s>/func/sub-<s>_task-<t>_run-<n>_bold.json   (RepetitionTime, layout) sub-<s>/func/sub-<s>_task-<t>_run-<n>_events.tsv  (copied from the scan) \"bold\" is the BIDS suffix nilearn expects of a functional run. Memory holds one volume at a time. A Galactica-125M run (640 tokens, 158,208 units in a 3072 x 12 x 14 grid) is 1.3 GB as .nii, 0.39 GB as .nii.gz. ")
     static final class Nifti implements Callable<Integer> {
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -16,8 +16,7 @@ import picocli.CommandLine.Option;
 
 /** {@code llmri forward}: logits and hidden states for a token sequence, as Hugging Face returns them. */
 @Command(name = "forward", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Run one forward pass and write logits [T, vocab] and hidden.0 .. hidden.N [T, hidden] (float32)",
-            "to a safetensors file, with Hugging Face output_hidden_states semantics."})
+        description = "Run one forward pass and write logits [T, vocab] and hidden.0 .. hidden.N [T, hidden] (float32) to a safetensors file, with Hugging Face output_hidden_states semantics.")
 public final class ForwardCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

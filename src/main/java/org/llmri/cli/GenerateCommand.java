@@ -14,8 +14,7 @@ import picocli.CommandLine.Option;
 
 /** {@code llmri generate}: continue one or more prompts, greedy or seeded sampling. */
 @Command(name = "generate", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Generate continuations of prompts (Galactica's conventions: no BOS added, special tokens skipped in output).",
-            "Several --prompt options are generated as one batch; each prompt's result does not depend on the batch."})
+        description = "Generate continuations of prompts (Galactica's conventions: no BOS added, special tokens skipped in output). Several --prompt options are generated as one batch; each prompt's result does not depend on the batch.")
 public final class GenerateCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

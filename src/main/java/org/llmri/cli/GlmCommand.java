@@ -5,10 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.llmri.LlmriException;
 import org.llmri.glm.Correction;
 import org.llmri.glm.DesignMatrix;
@@ -29,30 +26,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code llmri glm}: fits a GLM to one data file or to every run of a scan dataset. */
 @Command(name = "glm", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
-        description = {
-            "Fits a GLM per unit (OLS, or AR(1) prewhitening as nilearn's run_glm), tests",
-            "contrasts and thresholds the maps (max-T FWE over events, BH FDR, Bonferroni).",
-            "Works on any [time, unit] data.",
-            "",
-            "Contrasts: a t contrast is a linear expression of design columns:",
-            "  'task - control', '2*task - a - b', '(a + b)/2 - c'.",
-            "An F contrast is 'F:' then rows separated by ';': 'F:a - b;b - c'.",
-            "Name one with NAME=EXPR; otherwise files use the expression in camelCase",
-            "(task - control -> taskMinusControl). Conditions covering every time point",
-            "plus the constant make the design rank-deficient: it is fitted by",
-            "pseudo-inverse and only estimable contrasts (task - control) are accepted.",
-            "",
-            "Outputs in --out (--dataset: OUT/sub-<s>/), <p> = BIDS prefix, <c> = contrast:",
-            "  <p>_design.tsv, <p>_design.png",
-            "  <p>_contrast-<c>_stat-<effect|variance|t|F|z|p>_statmap.npy, .nii.gz",
-            "  <p>_contrast-<c>_stat-z_desc-<corr>_statmap.npy, .nii.gz  (z if significant)",
-            "  <p>_contrast-<c>_stat-z_desc-<corr>_mask.npy (int32), .nii.gz (uint8)",
-            "  <p>_contrast-<c>_stat-p_desc-fwe_statmap.npy, stat-q_desc-fdr,",
-            "      stat-p_desc-bonferroni  (corrected p / q per unit)",
-            "  <p>_contrast-<c>_desc-<corr>_units.tsv  (surviving units by |z|)",
-            "  glm_summary.tsv  (--dataset: thresholds and counts per task and run)",
-            "<corr> is fwe, fdr, bonferroni or uncorrected.",
-            ""})
+        description = "Fits a GLM per unit (OLS, or AR(1) prewhitening as nilearn's run_glm), tests contrasts and thresholds the maps (max-T FWE over events, BH FDR, Bonferroni). Works on any [time, unit] data.  Contrasts: a t contrast is a linear expression of design columns: 'task - control', '2*task - a - b', '(a + b)/2 - c'. An F contrast is 'F:' then rows separated by ';': 'F:a - b;b - c'. Name one with NAME=EXPR; otherwise files use the expression in camelCase (task - control -> taskMinusControl). Conditions covering every time point plus the constant make the design rank-deficient: it is fitted by pseudo-inverse and only estimable contrasts (task - control) are accepted.  Outputs in --out (--dataset: OUT/sub-<s>/), <p> = BIDS prefix, <c> = contrast: <p>_design.tsv, <p>_design.png <p>_contrast-<c>_stat-<effect|variance|t|F|z|p>_statmap.npy, .nii.gz <p>_contrast-<c>_stat-z_desc-<corr>_statmap.npy, .nii.gz  (z if significant) <p>_contrast-<c>_stat-z_desc-<corr>_mask.npy (int32), .nii.gz (uint8) <p>_contrast-<c>_stat-p_desc-fwe_statmap.npy, stat-q_desc-fdr, stat-p_desc-bonferroni  (corrected p / q per unit) <p>_contrast-<c>_desc-<corr>_units.tsv  (surviving units by |z|) glm_summary.tsv  (--dataset: thresholds and counts per task and run) <corr> is fwe, fdr, bonferroni or uncorrected. ")
 public final class GlmCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -196,8 +170,7 @@ public final class GlmCommand implements Callable<Integer> {
             if (!what.equals(stage)) {
                 if (bar != null) bar.close();
                 stage = what;
-                bar = new ProgressBarBuilder().setTaskName(what).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-                        .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUnit(" units", 1).build();
+                bar = Progress.bar(what, total, " units", 1);
             }
             bar.stepTo(done);
         }

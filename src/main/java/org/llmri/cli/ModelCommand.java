@@ -8,10 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.llmri.LlmriException;
 import org.llmri.model.DType;
 import org.llmri.model.ModelWeights;
@@ -68,9 +65,8 @@ public final class ModelCommand implements Runnable {
                 default -> throw new LlmriException("--format '" + format + "' is not one of safetensors, bin");
             };
             long total = RandomModel.weightBytes(config, type);
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("weights").setInitialMax(total)
-                    .setUnit(total >= 10_000_000 ? "MB" : "kB", total >= 10_000_000 ? 1_000_000 : 1_000).setStyle(ProgressBarStyle.ASCII)
-                    .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
+            boolean mb = total >= 10_000_000;
+            try (ProgressBar bar = Progress.bar("weights", total, mb ? "MB" : "kB", mb ? 1_000_000 : 1_000)) {
                 RandomModel.write(out, config, seed, type, fmt, bar::stepTo);
             }
             RandomTokenizer.write(out, config.vocabSize());

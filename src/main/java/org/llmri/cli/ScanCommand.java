@@ -7,7 +7,6 @@ import me.tongfei.progressbar.ProgressBar;
 import org.llmri.LlmriException;
 import org.llmri.model.LoadedModel;
 import org.llmri.model.tokenizer.TextTokenizer;
-import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.Study;
 import org.llmri.scan.Dataset;
 import org.llmri.scan.ScanListener;
@@ -15,23 +14,14 @@ import org.llmri.scan.Scanner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code llmri scan}: run a study's paradigm through a model and record every time point. */
 @Command(name = "scan", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Run a block-design paradigm through a model, recording the chosen taps at every generated token,",
-            "into a BIDS-style dataset. A killed scan is completed with --resume DIR."})
+        description = "Run a block-design paradigm through a model, recording the chosen taps at every generated token, into a BIDS-style dataset. A killed scan is completed with --resume DIR.")
 public final class ScanCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "STUDY.yaml", description = "Study file (see 'llmri paradigm show').")
-    Path studyFile;
-
-    @Option(names = "--paradigm", description = "A built-in paradigm instead of a study file (galactica-fmri).")
-    String paradigm;
-
-    @Option(names = "--model", description = "Model folder or Hugging Face repo id[@revision]; overrides the study's.")
-    String model;
+    @CommandLine.Mixin StudyArgs source;
 
     @Option(names = "--out", description = "Dataset folder to write.")
     Path out;
@@ -45,17 +35,17 @@ public final class ScanCommand implements Callable<Integer> {
         Path target;
         boolean resuming = resume != null;
         if (resuming) {
-            if (studyFile != null || paradigm != null) throw new LlmriException("--resume takes the study from DIR/study.yaml; give no study");
+            if (source.given()) throw new LlmriException("--resume takes the study from DIR/study.yaml; give no study");
             Path saved = resume.resolve(Dataset.STUDY_FILE);
             if (!Files.isRegularFile(saved)) throw new LlmriException(resume + ": no study.yaml here, so nothing to resume");
             study = Study.load(saved);
             target = resume;
         } else {
-            study = StudyArgs.study(studyFile, paradigm, model);
+            study = source.study();
             if (out == null) throw new LlmriException("--out DIR is required");
             target = out;
         }
-        if (resuming && model != null) study = study.withModel(model);
+        if (resuming && source.model != null) study = study.withModel(source.model);
         scan(study, target, resuming, spec.commandLine().getOut());
         return 0;
     }

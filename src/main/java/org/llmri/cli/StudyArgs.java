@@ -4,12 +4,25 @@ import java.nio.file.Path;
 import org.llmri.LlmriException;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.Study;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** The study a command runs: a YAML file or a built-in paradigm, with the model optionally overridden. */
 final class StudyArgs {
-    private StudyArgs() {}
+    @Parameters(index = "0", arity = "0..1", paramLabel = "STUDY.yaml", description = "Study file (see 'llmri paradigm show').")
+    Path file;
 
-    static Study study(Path file, String paradigm, String model) {
+    @Option(names = "--paradigm", description = "A built-in paradigm instead of a study file (galactica-fmri).")
+    String paradigm;
+
+    @Option(names = "--model", description = "Model folder or Hugging Face repo id[@revision]; overrides the study's.")
+    String model;
+
+    boolean given() {
+        return file != null || paradigm != null;
+    }
+
+    Study study() {
         if (file != null && paradigm != null) throw new LlmriException("give a study file or --paradigm, not both");
         Study study;
         if (file != null) study = Study.load(file);

@@ -15,23 +15,14 @@ import org.llmri.study.StudyAnalysis;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code llmri study}: scan, GLM, networks and report in one command, reusing finished stages. */
 @Command(name = "study", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Run a whole study: scan -> GLM -> networks (overlap, repeatability, decoding) -> report.",
-            "Finished stages are reused on a rerun: OUT/scan (resumed), OUT/glm, then OUT/report/report.html."})
+        description = "Run a whole study: scan -> GLM -> networks (overlap, repeatability, decoding) -> report. Finished stages are reused on a rerun: OUT/scan (resumed), OUT/glm, then OUT/report/report.html.")
 public final class StudyCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "STUDY.yaml", description = "Study file (see 'llmri paradigm show').")
-    Path studyFile;
-
-    @Option(names = "--paradigm", description = "A built-in paradigm instead of a study file (galactica-fmri).")
-    String paradigm;
-
-    @Option(names = "--model", description = "Model folder or Hugging Face repo id[@revision]; overrides the study's.")
-    String model;
+    @CommandLine.Mixin StudyArgs source;
 
     @Option(names = "--out", required = true, description = "Study folder: scan/, glm/ and report/ go here.")
     Path out;
@@ -53,7 +44,7 @@ public final class StudyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Study study = StudyArgs.study(studyFile, paradigm, model);
+        Study study = source.study();
         run(study, out, options(), permutations, seed, spec.commandLine().getOut());
         return 0;
     }

@@ -2,7 +2,6 @@ package org.llmri.io;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,21 +27,11 @@ public final class AtomicFile {
     }
 
     public static void write(Path target, Writer writer) {
-        Path tmp = partialOf(target);
-        try {
-            Path parent = target.toAbsolutePath().getParent();
-            if (parent != null) Files.createDirectories(parent);
+        writeWith(target, tmp -> {
             try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                 writer.writeTo(out);
             }
-            commit(tmp, target);
-        } catch (IOException e) {
-            deleteQuietly(tmp);
-            throw new LlmriException(target + ": cannot write (" + describe(e) + ")", e);
-        } catch (RuntimeException e) {
-            deleteQuietly(tmp);
-            throw e;
-        }
+        });
     }
 
     /** Something that fills a whole file given its (temporary) path, e.g. through a FileChannel. */
@@ -103,7 +92,4 @@ public final class AtomicFile {
         }
     }
 
-    static UncheckedIOException unchecked(IOException e) {
-        return new UncheckedIOException(e);
-    }
 }
