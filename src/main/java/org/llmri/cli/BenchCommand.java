@@ -58,22 +58,17 @@ public final class BenchCommand implements Callable<Integer> {
                 for (int i = 0; i < promptTokens; i++) ids[i] = 4 + rng.nextInt(vocab - 4);
                 prompts.add(new Generator.Prompt(ids, b));
             }
+            // like the peer's forward hooks (one clone per module output), the recorder copies every tap's
+            // values at the generating position into its buffer, from which a scan writes them to disk
             Recorder recorder = record.equals("none") ? null : new Recorder(TapSet.select(m.model().taps(), record));
-            // a scan copies each step's unit vectors out of the recorder; so does the benchmark
-            float[][] sink = new float[1][];
-            Generator.StepObserver copyOut = recorder == null ? null : (step, chosen) -> {
-                int n = step.outputs() * recorder.units();
-                if (sink[0] == null || sink[0].length < n) sink[0] = new float[n];
-                System.arraycopy(recorder.buffer(), 0, sink[0], 0, n);
-            };
             Generator gen = new Generator(m.model());
             var settings = new Generator.Settings(newTokens, Sampling.GREEDY, true, false, 0);
             var out = spec.commandLine().getOut();
-            gen.generate(prompts, new Generator.Settings(Math.min(4, newTokens), Sampling.GREEDY, true, false, 0), recorder, copyOut);
+            gen.generate(prompts, new Generator.Settings(Math.min(4, newTokens), Sampling.GREEDY, true, false, 0), recorder, null);
             double best = Double.MAX_VALUE;
             for (int r = 0; r < repeats; r++) {
                 long t0 = System.nanoTime();
-                gen.generate(prompts, settings, recorder, copyOut);
+                gen.generate(prompts, settings, recorder, null);
                 double dt = (System.nanoTime() - t0) / 1e9;
                 best = Math.min(best, dt);
                 out.printf("run %d: %.3f s, %.1f tokens/s%n", r + 1, dt, batch * newTokens / dt);
