@@ -58,6 +58,19 @@ public final class AtomicFile {
         }
     }
 
+    /**
+     * Writes the text unless the file already holds exactly it, so that a rerun leaves finished files
+     * (and their times, which later stages compare) alone.
+     */
+    public static void writeStringIfChanged(Path target, String text) {
+        try {
+            if (Files.isRegularFile(target) && Files.readString(target).equals(text)) return;
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // unreadable: write it anew
+        }
+        writeString(target, text);
+    }
+
     public static void writeString(Path target, String text) {
         write(target, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }

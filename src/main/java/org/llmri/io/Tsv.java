@@ -72,6 +72,15 @@ public final class Tsv {
     }
 
     public static void write(Path file, List<String> header, List<? extends List<?>> rows) {
+        AtomicFile.writeString(file, text(file, header, rows));
+    }
+
+    /** As {@link #write}, but leaves the file untouched when it already holds exactly this table. */
+    public static void writeIfChanged(Path file, List<String> header, List<? extends List<?>> rows) {
+        AtomicFile.writeStringIfChanged(file, text(file, header, rows));
+    }
+
+    private static String text(Path file, List<String> header, List<? extends List<?>> rows) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.join("\t", header)).append('\n');
         for (List<?> r : rows) {
@@ -82,7 +91,7 @@ public final class Tsv {
             }
             sb.append('\n');
         }
-        AtomicFile.writeString(file, sb.toString());
+        return sb.toString();
     }
 
     /** Cell text: tabs and newlines inside a value would break the table, so they become spaces. */

@@ -71,7 +71,7 @@ public final class Scanner {
         } else {
             AtomicFile.writeString(ds.study(), studyYaml);
         }
-        Tsv.write(ds.units(), TapSet.UNIT_COLUMNS, taps.unitRows());
+        Tsv.writeIfChanged(ds.units(), TapSet.UNIT_COLUMNS, taps.unitRows());
 
         long total = plan.totalTimePoints();
         long done = 0;
@@ -274,10 +274,11 @@ public final class Scanner {
     }
 
     private void writeJson(Path file, Object value) {
-        AtomicFile.write(file, out -> {
-            out.write(json.writeValueAsBytes(value));
-            out.write('\n');
-        });
+        try {
+            AtomicFile.writeStringIfChanged(file, json.writeValueAsString(value) + "\n");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new LlmriException(file + ": cannot write JSON (" + e.getOriginalMessage() + ")");
+        }
     }
 
     static String versionOf() {

@@ -23,7 +23,9 @@ public final class GlmStage {
     private record Saved(String options, GlmOutputs.DatasetOutput output) {}
 
     public static GlmOutputs.DatasetOutput run(Path dataset, Path out, GlmOptions opts, ProgressListener progress) {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        // derived getters (e.g. isFixedEffects) are written too; reading ignores them
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         Path record = out.resolve(RECORD);
         String optionsText = opts.toString();
         Path scanDone = dataset.resolve(org.llmri.scan.Dataset.DESCRIPTION_FILE);
@@ -35,6 +37,7 @@ public final class GlmStage {
             }
         } catch (IOException | RuntimeException e) {
             // an unreadable or older record: fit again
+            if (System.getenv("LLMRI_DEBUG") != null) e.printStackTrace();
         }
         GlmOutputs.DatasetOutput result = GlmDataset.run(dataset, out, opts, progress);
         AtomicFile.write(record, o -> o.write(json.writeValueAsBytes(new Saved(optionsText, result))));
