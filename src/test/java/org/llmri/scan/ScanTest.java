@@ -152,6 +152,21 @@ class ScanTest {
         }
     }
 
+    @Test
+    void aFullDiskIsAOneLineErrorAndLeavesNoCompleteLookingFile(@TempDir Path out) throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/full")), "needs /dev/full");
+        Study study = small();
+        var first = study.plan().runs().get(0);
+        Dataset ds = new Dataset(out, Dataset.subjectFor(study.model()));
+        Files.createDirectories(ds.funcDir());
+        // writes to /dev/full fail with ENOSPC, exactly as on a full disk
+        Files.createSymbolicLink(org.llmri.io.AtomicFile.partialOf(ds.activations(first.taskId(), first.run())), Path.of("/dev/full"));
+        assertThatThrownBy(() -> scan(study, out, false)).isInstanceOf(LlmriException.class)
+                .hasMessageContaining("disk full").hasMessageNotContaining("\n");
+        assertThat(ds.activations(first.taskId(), first.run())).doesNotExist();
+        assertThat(ds.description()).doesNotExist();
+    }
+
     /** Kills a scan in another JVM (SIGKILL) at several points, resumes it, and compares byte for byte. */
     @ParameterizedTest
     @ValueSource(ints = {0, 3, 8})
