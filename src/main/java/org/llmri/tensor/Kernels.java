@@ -75,37 +75,46 @@ public final class Kernels {
      * chain over k in order, so a row's result never depends on the other rows of its batch.
      */
     public static void linear(Threads threads, float[] x, int rows, PackedMatrix w, float[] bias, float[] y) {
-        threads.forRange(w.panels(), 1, (from, to) -> {
-            for (int p = from; p < to; p++) panel(x, rows, w, p, bias, y);
-        });
+        // many rows (a prefill): take them in blocks whose inputs stay in L2 while every panel passes over
+        // them, rather than streaming all of x from memory once per panel
+        int block = Math.max(6, Math.min(rows, X_BLOCK_BYTES / (4 * w.cols()) / 6 * 6));
+        for (int r0 = 0; r0 < rows; r0 += block) {
+            int from0 = r0, to0 = Math.min(rows, r0 + block);
+            threads.forRange(w.panels(), 1, (from, to) -> {
+                for (int p = from; p < to; p++) panel(x, from0, to0, w, p, bias, y);
+            });
+        }
     }
+
+    /** Bytes of input rows kept hot per block of rows (a share of the 2 MB L2). */
+    static final int X_BLOCK_BYTES = 1 << 20;
 
     /** k steps per chunk: a chunk of a panel (64 x 64 floats) stays in L1 while every row block uses it. */
     static final int CHUNK = 64;
 
-    private static void panel(float[] x, int rows, PackedMatrix w, int p, float[] bias, float[] y) {
+    private static void panel(float[] x, int rowFrom, int rowTo, PackedMatrix w, int p, float[] bias, float[] y) {
         int k = w.cols(), n = w.rows(), pw = w.width();
         Scratch s = SCRATCH.get();
         float[] t = s.tile(CHUNK * pw);
-        float[] acc = s.acc(rows * pw);
+        float[] acc = s.acc(rowTo * pw);
         // converting chunk by chunk keeps the weight stream flowing between bursts of FMAs, so the
         // hardware prefetcher overlaps memory with compute; each output is still one FMA chain over k
         for (int k0 = 0; k0 < k; k0 += CHUNK) {
             int k1 = Math.min(k, k0 + CHUNK);
             w.chunkToFloats(p, k0, k1, t);
             boolean first = k0 == 0;
-            int r = 0;
-            while (rows - r >= 6 && rows - r != 8) {
+            int r = rowFrom;
+            while (rowTo - r >= 6 && rowTo - r != 8) {
                 rows6(x, r, k, k0, k1, t, pw, acc, first);
                 r += 6;
             }
-            for (; rows - r >= 4; r += 4) rows4(x, r, k, k0, k1, t, pw, acc, first);
-            for (; rows - r >= 2; r += 2) rows2(x, r, k, k0, k1, t, pw, acc, first);
-            for (; r < rows; r++) rows1(x, r, k, k0, k1, t, pw, acc, first);
+            for (; rowTo - r >= 4; r += 4) rows4(x, r, k, k0, k1, t, pw, acc, first);
+            for (; rowTo - r >= 2; r += 2) rows2(x, r, k, k0, k1, t, pw, acc, first);
+            for (; r < rowTo; r++) rows1(x, r, k, k0, k1, t, pw, acc, first);
         }
         int o = p * pw;
         int valid = Math.min(pw, n - o);
-        for (int i = 0; i < rows; i++) {
+        for (int i = rowFrom; i < rowTo; i++) {
             int base = i * n + o;
             System.arraycopy(acc, i * pw, y, base, valid);
             if (bias != null) {

@@ -36,7 +36,7 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"F32, 77, 40, 13", "F16, 130, 64, 7", "BF16, 65, 33, 1", "F16, 768, 768, 32"})
+    @CsvSource({"F32, 77, 40, 13", "F16, 130, 64, 7", "BF16, 65, 33, 1", "F16, 768, 768, 32", "F32, 70, 4096, 71"})
     void linearMatchesADoubleReferenceAndEachRowIsTheSameInAnyBatch(Storage st, int out, int in, int rows) {
         SplittableRandom rng = new SplittableRandom(out * 31L + in);
         try (Arena arena = Arena.ofShared(); Threads threads = new Threads(2)) {
