@@ -130,26 +130,6 @@ public final class GlmBench {
         return -1;
     }
 
-    public static void main(String[] args) {
-        int T = 2000, U = 150_000;
-        boolean f32 = false;
-        Path file = Path.of("glm_bench.npy");
-        int threads = Runtime.getRuntime().availableProcessors();
-        List<String> a = new ArrayList<>(List.of(args));
-        for (int i = 0; i < a.size(); i++) {
-            switch (a.get(i)) {
-                case "--time" -> T = Integer.parseInt(a.get(++i));
-                case "--units" -> U = Integer.parseInt(a.get(++i));
-                case "--float32" -> f32 = true;
-                case "--file" -> file = Path.of(a.get(++i));
-                case "--threads" -> threads = Integer.parseInt(a.get(++i));
-                default -> throw new IllegalArgumentException("unknown argument " + a.get(i));
-            }
-        }
-        Result r = run(file, T, U, f32, threads, false);
-        System.out.println(format(r));
-    }
-
     public static String format(Result r) {
         return String.format("T %d U %d K 5 dtype %s threads %d%nols_s %.3f%nar1_glm_s %.3f  (mean |t| responsive %.2f, rest %.2f)%n"
                         + "total_s %.3f%npeak_rss_mb %.0f  file_mb %.0f  ratio %.2f",

@@ -37,7 +37,6 @@ public final class GlmStage {
             }
         } catch (IOException | RuntimeException e) {
             // an unreadable or older record: fit again
-            if (System.getenv("LLMRI_DEBUG") != null) e.printStackTrace();
         }
         GlmOutputs.DatasetOutput result = GlmDataset.run(dataset, out, opts, progress);
         AtomicFile.write(record, o -> o.write(json.writeValueAsBytes(new Saved(optionsText, result))));
