@@ -20,8 +20,9 @@ public final class OptModel implements AutoCloseable {
 
     private final OptConfig config;
     private final Threads threads;
-    private final Matrix embedTokens;
-    private final Matrix embedPositions;
+    // embeddings are looked up a row at a time, straight from the mapped weights
+    private final Tensor embedTokens;
+    private final Tensor embedPositions;
     private final PackedMatrix projectIn;
     private final PackedMatrix projectOut;
     private final Layer[] layers;
@@ -39,8 +40,8 @@ public final class OptModel implements AutoCloseable {
     public OptModel(OptWeights w, Threads threads) {
         this.config = w.config();
         this.threads = threads;
-        this.embedTokens = matrix(w.embedTokens());
-        this.embedPositions = matrix(w.embedPositions());
+        this.embedTokens = w.embedTokens();
+        this.embedPositions = w.embedPositions();
         this.projectIn = w.projectIn() == null ? null : packed(w.projectIn());
         this.projectOut = w.projectOut() == null ? null : packed(w.projectOut());
         this.layers = new Layer[config.numLayers()];
@@ -97,13 +98,13 @@ public final class OptModel implements AutoCloseable {
         int f = config.ffnDim();
         for (int i = 0; i < n; i++) {
             int p = step.positions()[i];
-            if (p < 0 || p + 2 >= embedPositions.rows()) {
+            if (p < 0 || p + 2 >= embedPositions.dim(0)) {
                 throw new org.llmri.LlmriException("position " + p + " is beyond the model's max_position_embeddings ("
                         + config.maxPositionEmbeddings() + ")");
             }
             int t = step.tokens()[i];
-            if (t < 0 || t >= embedTokens.rows()) {
-                throw new org.llmri.LlmriException("token id " + t + " is outside the vocabulary (size " + embedTokens.rows() + ")");
+            if (t < 0 || t >= embedTokens.dim(0)) {
+                throw new org.llmri.LlmriException("token id " + t + " is outside the vocabulary (size " + embedTokens.dim(0) + ")");
             }
         }
         float[] hidden = embed(step);
@@ -204,16 +205,16 @@ public final class OptModel implements AutoCloseable {
         int h = config.hiddenSize();
         float[] hidden = new float[n * h];
         if (projectIn == null) {
-            for (int i = 0; i < n; i++) Kernels.row(embedTokens, step.tokens()[i], hidden, i * h);
+            for (int i = 0; i < n; i++) embedTokens.copyToFloat((long) step.tokens()[i] * h, hidden, i * h, h);
         } else {
-            int d = embedTokens.cols();
+            int d = embedTokens.dim(1);
             float[] small = new float[n * d];
-            for (int i = 0; i < n; i++) Kernels.row(embedTokens, step.tokens()[i], small, i * d);
+            for (int i = 0; i < n; i++) embedTokens.copyToFloat((long) step.tokens()[i] * d, small, i * d, d);
             Kernels.linear(threads, small, n, projectIn, null, hidden);
         }
         float[] pos = new float[h];
         for (int i = 0; i < n; i++) {
-            Kernels.row(embedPositions, step.positions()[i] + 2, pos, 0);
+            embedPositions.copyToFloat((long) (step.positions()[i] + 2) * h, pos, 0, h);
             for (int j = 0; j < h; j++) hidden[i * h + j] += pos[j];
         }
         return hidden;

@@ -279,22 +279,6 @@ public final class Kernels {
         return sum;
     }
 
-    /** Reads one row of a weight matrix as float32 (an embedding lookup). */
-    public static void row(Matrix w, int row, float[] dst, int dstOff) {
-        int k = w.cols();
-        MemorySegment seg = w.data();
-        long off = w.rowOffset(row);
-        switch (w.storage()) {
-            case F32 -> MemorySegment.copy(seg, F32LE, off, dst, dstOff, k);
-            case F16 -> {
-                for (int i = 0; i < k; i++) dst[dstOff + i] = Float.float16ToFloat(seg.get(I16LE, off + 2L * i));
-            }
-            case BF16 -> {
-                for (int i = 0; i < k; i++) dst[dstOff + i] = Float.intBitsToFloat(seg.get(I16LE, off + 2L * i) << 16);
-            }
-        }
-    }
-
     /**
      * LayerNorm over each row of n values, as torch computes it: mean, biased variance, eps inside the
      * square root; the weight and bias may be null (no elementwise affine).

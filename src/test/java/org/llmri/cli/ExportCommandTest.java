@@ -2,8 +2,6 @@ package org.llmri.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,17 +12,6 @@ import org.llmri.io.Tsv;
 
 class ExportCommandTest {
     @TempDir Path dir;
-
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     /** A hand-made dataset: 3 units at (0,0,0), (1,0,0), (0,1,2); one run of 4 time points. */
     private Path dataset() {
@@ -43,7 +30,7 @@ class ExportCommandTest {
     @Test
     void exportsGzippedIntoDirNiftiByDefaultAndPlainWithNoGzip() {
         Path ds = dataset();
-        Run r = run("export", "nifti", ds.toString());
+        Cli r = Cli.run("export", "nifti", ds.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("wrote 1 run", "3 units in a 2 x 2 x 3 grid");
         Path bold = ds.resolve("nifti/sub-m/func/sub-m_task-a_run-1_bold.nii.gz");
@@ -51,7 +38,7 @@ class ExportCommandTest {
         assertThat(h.dims()).containsExactly(2, 2, 3, 4);
         assertThat(ds.resolve("nifti/sub-m_mask.nii.gz")).exists();
 
-        r = run("export", "nifti", ds.toString(), "--no-gzip", "--out", dir.resolve("plain").toString());
+        r = Cli.run("export", "nifti", ds.toString(), "--no-gzip", "--out", dir.resolve("plain").toString());
         assertThat(r.code()).as(r.err()).isZero();
         Path plain = dir.resolve("plain/sub-m/func/sub-m_task-a_run-1_bold.nii");
         assertThat(Nifti1.readHeader(plain).dims()).containsExactly(2, 2, 3, 4);
@@ -68,7 +55,7 @@ class ExportCommandTest {
     void aUnitTableWithoutCoordinatesIsOneLineWithExitCode2() {
         Path ds = dataset();
         org.llmri.io.AtomicFile.writeString(ds.resolve("units.tsv"), "unit\ttap\n0\tembed\n1\tembed\n2\tembed\n");
-        Run r = run("export", "nifti", ds.toString());
+        Cli r = Cli.run("export", "nifti", ds.toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err().strip()).isEqualTo("llmri: " + ds.resolve("units.tsv") + ": no 'x' column (a voxel layout needs x, y, z)");
     }

@@ -2,8 +2,6 @@ package org.llmri.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,17 +14,6 @@ import org.llmri.io.Tsv;
 
 class GlmCommandTest {
     @TempDir Path dir;
-
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     /** 160 time points: control/task blocks of 32 made of 16-token events; units 0..3 respond. */
     private Path[] data(int units) {
@@ -51,12 +38,12 @@ class GlmCommandTest {
     void fitsNpyWithEventsAndWritesBidsNamedMaps() {
         Path[] in = data(50);
         Path out = dir.resolve("out");
-        Run r = run("glm", "--data", in[0].toString(), "--events", in[1].toString(), "--out", out.toString(),
+        Cli r = Cli.run("glm", "--data", in[0].toString(), "--events", in[1].toString(), "--out", out.toString(),
                 "--correction", "fwe,fdr", "--permutations", "100", "--threads", "2", "--contrast", "task - control",
                 "--contrast", "F:task - control");
         assertThat(r.code()).as(r.err()).isEqualTo(2); // max-T refuses the F contrast
         assertThat(r.err()).contains("F contrast").doesNotContain("Exception");
-        r = run("glm", "--data", in[0].toString(), "--events", in[1].toString(), "--out", out.toString(),
+        r = Cli.run("glm", "--data", in[0].toString(), "--events", in[1].toString(), "--out", out.toString(),
                 "--correction", "fwe,fdr", "--permutations", "100", "--threads", "2", "--drift", "polynomial:2",
                 "--nuisance", "token-position");
         assertThat(r.code()).as(r.err()).isZero();
@@ -80,15 +67,15 @@ class GlmCommandTest {
         Path[] in = data(10);
         Path longEvents = dir.resolve("long_events.tsv");
         Tsv.write(longEvents, List.of("onset", "duration", "trial_type"), List.of(List.of(0, 100, "task"), List.of(100, 100, "control")));
-        Run r = run("glm", "--data", in[0].toString(), "--events", longEvents.toString(), "--out", dir.resolve("o").toString());
+        Cli r = Cli.run("glm", "--data", in[0].toString(), "--events", longEvents.toString(), "--out", dir.resolve("o").toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err().strip()).startsWith("llmri: " + longEvents + ":3:").contains("160 time points").doesNotContain("\n");
         Path design = dir.resolve("design.tsv");
         Tsv.write(design, List.of("a", "constant"), List.of(List.of(1, 1), List.of(0, 1)));
-        r = run("glm", "--data", in[0].toString(), "--design", design.toString(), "--contrast", "a", "--out", dir.resolve("o").toString());
+        r = Cli.run("glm", "--data", in[0].toString(), "--design", design.toString(), "--contrast", "a", "--out", dir.resolve("o").toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err().strip()).contains(design.toString()).contains("2 rows").contains("160 time points").doesNotContain("\n");
-        r = run("glm", "--data", dir.resolve("missing.npy").toString(), "--events", in[1].toString(), "--out", dir.resolve("o").toString());
+        r = Cli.run("glm", "--data", dir.resolve("missing.npy").toString(), "--events", in[1].toString(), "--out", dir.resolve("o").toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("missing.npy").contains("no such file");
     }
@@ -115,7 +102,7 @@ class GlmCommandTest {
         Path design = dir.resolve("design.tsv");
         Tsv.write(design, List.of("task", "constant"), rows);
         Path out = dir.resolve("nout");
-        Run r = run("glm", "--data", img.toString(), "--design", design.toString(), "--mask", mask.toString(),
+        Cli r = Cli.run("glm", "--data", img.toString(), "--design", design.toString(), "--mask", mask.toString(),
                 "--contrast", "task", "--out", out.toString(), "--correction", "bonferroni");
         assertThat(r.code()).as(r.err()).isZero();
         Path z = out.resolve("sub-x_task-y_contrast-task_stat-z_statmap.nii.gz");
