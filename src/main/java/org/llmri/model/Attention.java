@@ -17,8 +17,7 @@ final class Attention {
             int slot = step.slots()[i];
             int pos = step.positions()[i];
             cache.ensure(slot, pos + 1);
-            System.arraycopy(k, i * width, cache.keys(slot, layer), pos * width, width);
-            System.arraycopy(v, i * width, cache.values(slot, layer), pos * width, width);
+            cache.put(slot, layer, pos, k, v, i * width);
         }
         threads.forRange(n * heads, 1, (from, to) -> {
             float[] qs = new float[hd];
@@ -33,9 +32,10 @@ final class Attention {
                 for (int d = 0; d < hd; d++) qs[d] = q[qo + d] * scale;
                 float[] keys = cache.keys(slot, layer);
                 float[] values = cache.values(slot, layer);
+                int at = cache.headStart(slot, head);
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < len; j++) {
-                    float s = Kernels.dot(qs, 0, keys, j * width + head * hd, hd);
+                    float s = Kernels.dot(qs, 0, keys, at + j * hd, hd);
                     scores[j] = s;
                     if (s > max) max = s;
                 }
@@ -44,7 +44,7 @@ final class Attention {
                 for (int j = 0; j < len; j++) sum += scores[j];
                 float inv = 1f / sum;
                 java.util.Arrays.fill(ctx, qo, qo + hd, 0f);
-                for (int j = 0; j < len; j++) Kernels.axpy(scores[j] * inv, values, j * width + head * hd, ctx, qo, hd);
+                for (int j = 0; j < len; j++) Kernels.axpy(scores[j] * inv, values, at + j * hd, ctx, qo, hd);
             }
         });
     }

@@ -82,7 +82,7 @@ public final class OptModel implements AutoCloseable {
     }
 
     public KvCache newCache(int slots) {
-        return new KvCache(slots, layers.length, config.hiddenSize());
+        return new KvCache(slots, layers.length, config.hiddenSize(), config.numHeads());
     }
 
     /** What one forward pass returns for its output rows. */

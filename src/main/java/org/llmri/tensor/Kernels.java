@@ -23,6 +23,7 @@ public final class Kernels {
     static final int L = S.length();
     static final ValueLayout.OfFloat F32LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort I16LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt I32LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /*
      * Lane sums use a fixed pairwise tree (swap halves, add; swap quarters, add; ...). reduceLanes(ADD)
@@ -75,6 +76,10 @@ public final class Kernels {
      * chain over k in order, so a row's result never depends on the other rows of its batch.
      */
     public static void linear(Threads threads, float[] x, int rows, PackedMatrix w, float[] bias, float[] y) {
+        if (rows == 1 && L == 16 && w.format() == PackedMatrix.Format.F16_PAIRS) {
+            gemv(threads, x, w, bias, y);
+            return;
+        }
         // many rows (a prefill): take them in blocks whose inputs stay in L2 while every panel passes over
         // them, rather than streaming all of x from memory once per panel
         int block = Math.max(6, Math.min(rows, X_BLOCK_BYTES / (4 * w.cols()) / 6 * 6));
@@ -87,7 +92,7 @@ public final class Kernels {
     }
 
     /** Bytes of input rows kept hot per block of rows (a share of the 2 MB L2). */
-    static final int X_BLOCK_BYTES = 1 << 20;
+    static final int X_BLOCK_BYTES = 512 << 10;
 
     /** k steps per chunk: a chunk of a panel (64 x 64 floats) stays in L1 while every row block uses it. */
     static final int CHUNK = 64;
@@ -236,9 +241,153 @@ public final class Kernels {
         a00.intoArray(acc, c0); a01.intoArray(acc, c0 + 1 * L); a02.intoArray(acc, c0 + 2 * L); a03.intoArray(acc, c0 + 3 * L);
     }
 
-    // A counted loop over the segment: C2 compiles it to vcvtph2ps over whole vectors.
-    static void f16ToF32(MemorySegment src, long off, float[] dst, int n) {
-        for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(src.get(I16LE, off + 2L * i));
+    // The float16-pair kernels name 512-bit species outright: through SPECIES_PREFERRED the two-panel
+    // loop exceeds C2's inlining node budget. On narrower machines (L != 16) the pairs go through the
+    // scalar widening and the chunked path instead.
+    private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Integer> PAIR_S = IntVector.SPECIES_512;
+    private static final IntVector PAIR_MASK = IntVector.broadcast(PAIR_S, 0x8FFFE000);
+    private static final FloatVector PAIR_UNSCALE = FloatVector.broadcast(F512, PackedMatrix.UNSCALE);
+
+    /*
+     * float16 pairs (see PackedMatrix) widened exactly by integer shifts: an arithmetic shift right by 3
+     * moves a float16's sign, exponent and mantissa to their float32 places (sign copies and the other
+     * half's bits are masked off); the float32 so read is the stored value times 2^-112, and one exact
+     * multiply by a power of two gives the weight.
+     */
+    private static FloatVector low(IntVector v) {
+        return v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(PAIR_MASK).reinterpretAsFloats().mul(PAIR_UNSCALE);
+    }
+
+    private static FloatVector high(IntVector v) {
+        return v.lanewise(VectorOperators.ASHR, 3).and(PAIR_MASK).reinterpretAsFloats().mul(PAIR_UNSCALE);
+    }
+
+    private static IntVector pairs(MemorySegment m, long at) {
+        return IntVector.fromMemorySegment(PAIR_S, m, at, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Widens `steps` k steps of float16 pairs starting at src[at] into dst, 4L floats per step. */
+    static void pairsToF32(MemorySegment src, long at, int steps, float[] dst) {
+        if (L != 16) {
+            // the same widening, one float at a time: int j of a step's half h holds outputs 2hL + j
+            // (low bits) and (2h + 1)L + j (high bits)
+            for (int i = 0; i < steps; i++) {
+                for (int h = 0; h < 2; h++) {
+                    for (int j = 0; j < L; j++) {
+                        int v = src.get(I32LE, at + 4L * (i * 2 * L + h * L + j));
+                        dst[i * 4 * L + 2 * h * L + j] = Float.intBitsToFloat(((v << 16) >> 3) & 0x8FFFE000) * PackedMatrix.UNSCALE;
+                        dst[i * 4 * L + (2 * h + 1) * L + j] = Float.intBitsToFloat((v >> 3) & 0x8FFFE000) * PackedMatrix.UNSCALE;
+                    }
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < steps; i++) {
+            long s = at + i * 128L;
+            int d = i * 64;
+            IntVector a = pairs(src, s), b = pairs(src, s + 64);
+            low(a).intoArray(dst, d);
+            high(a).intoArray(dst, d + 16);
+            low(b).intoArray(dst, d + 32);
+            high(b).intoArray(dst, d + 48);
+        }
+    }
+
+    /*
+     * One row (a decode step at batch 1) is bound by streaming the weights, and the FMAs are cheap:
+     * instead of widening each chunk into L1 and then reading it back (the memory idles while the FMAs
+     * run), the weights are widened in registers as they arrive, two panels at a time so that eight
+     * independent FMA chains and two memory streams are in flight. Each output is still one FMA chain
+     * over k in order, so the result is bit for bit the one panel() gives.
+     */
+    private static void gemv(Threads threads, float[] x, PackedMatrix w, float[] bias, float[] y) {
+        int panels = w.panels();
+        int units = (panels + 1) / 2;
+        threads.forRange(units, 1, (from, to) -> {
+            float[] out = SCRATCH.get().acc(2 * w.width());
+            for (int u = from; u < to; u++) {
+                int p = 2 * u;
+                if (p + 1 < panels) {
+                    twoPanels(x, w, p, out);
+                    store(out, w, p, bias, y);
+                    store(out, w, p + 1, bias, y);
+                } else {
+                    onePanel(x, w, p, out);
+                    store(out, w, p, bias, y);
+                }
+            }
+        });
+    }
+
+    /** Writes panel p's outputs (out[(p % 2) * width ...]) to y, adding the bias. */
+    private static void store(float[] out, PackedMatrix w, int p, float[] bias, float[] y) {
+        int pw = w.width(), o = p * pw;
+        int valid = Math.min(pw, w.rows() - o);
+        int from = (p % 2) * pw;
+        if (bias == null) {
+            System.arraycopy(out, from, y, o, valid);
+        } else {
+            for (int j = 0; j < valid; j++) y[o + j] = out[from + j] + bias[o + j];
+        }
+    }
+
+    private static void twoPanels(float[] x, PackedMatrix w, int p, float[] out) {
+        twoPanels(x, w.data(), w.offset(p, 0), w.offset(p + 1, 0), w.cols(), out);
+    }
+
+    /*
+     * 16-lane code (gemv runs only where L == 16): a k step of a panel is two int vectors, 128 bytes.
+     * The widening is written out rather than called through low()/high(): this loop sits at C2's
+     * inlining node budget, and past it the Vector API falls back to allocating code (10x slower).
+     */
+    private static void twoPanels(float[] x, MemorySegment m, long b0, long b1, int k, float[] out) {
+        FloatVector a0 = FloatVector.zero(F512), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+        for (int i = 0; i < k; i++) {
+            long o = (long) i * 128;
+            FloatVector v = FloatVector.broadcast(F512, x[i]);
+            IntVector p0 = IntVector.fromMemorySegment(PAIR_S, m, b0 + o, ByteOrder.LITTLE_ENDIAN);
+            IntVector p1 = IntVector.fromMemorySegment(PAIR_S, m, b0 + o + 64, ByteOrder.LITTLE_ENDIAN);
+            IntVector q0 = IntVector.fromMemorySegment(PAIR_S, m, b1 + o, ByteOrder.LITTLE_ENDIAN);
+            IntVector q1 = IntVector.fromMemorySegment(PAIR_S, m, b1 + o + 64, ByteOrder.LITTLE_ENDIAN);
+            a0 = p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(PAIR_MASK).reinterpretAsFloats().mul(PAIR_UNSCALE).fma(v, a0);
+            a1 = p0.lanewise(VectorOperators.ASHR, 3).and(PAIR_MASK).reinterpretAsFloats().mul(PAIR_UNSCALE).fma(v, a1);
+            a2 = p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(PAIR_MASK).reinterpretAsFloats().mul(PAIR_UNSCALE).fma(v, a2);
+            a3 = p1.lanewise(VectorOperators.ASHR, 3).and(PAIR_MASK).reinterpretAsFloats().mul(PAIR_UNSCALE).fma(v, a3);
+            c0 = q0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(PAIR_MASK).reinterpretAsFloats().mul(PAIR_UNSCALE).fma(v, c0);
+            c1 = q0.lanewise(VectorOperators.ASHR, 3).and(PAIR_MASK).reinterpretAsFloats().mul(PAIR_UNSCALE).fma(v, c1);
+            c2 = q1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(PAIR_MASK).reinterpretAsFloats().mul(PAIR_UNSCALE).fma(v, c2);
+            c3 = q1.lanewise(VectorOperators.ASHR, 3).and(PAIR_MASK).reinterpretAsFloats().mul(PAIR_UNSCALE).fma(v, c3);
+        }
+        a0.intoArray(out, 0);
+        a1.intoArray(out, 16);
+        a2.intoArray(out, 32);
+        a3.intoArray(out, 48);
+        c0.intoArray(out, 64);
+        c1.intoArray(out, 80);
+        c2.intoArray(out, 96);
+        c3.intoArray(out, 112);
+    }
+
+    private static void onePanel(float[] x, PackedMatrix w, int p, float[] out) {
+        MemorySegment m = w.data();
+        int k = w.cols();
+        long b0 = w.offset(p, 0);
+        FloatVector a0 = FloatVector.zero(F512), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < k; i++) {
+            long o = (long) i * 128;
+            FloatVector v = FloatVector.broadcast(F512, x[i]);
+            IntVector p0 = pairs(m, b0 + o), p1 = pairs(m, b0 + o + 64);
+            a0 = low(p0).fma(v, a0);
+            a1 = high(p0).fma(v, a1);
+            a2 = low(p1).fma(v, a2);
+            a3 = high(p1).fma(v, a3);
+        }
+        int at = (p % 2) * 64;
+        a0.intoArray(out, at);
+        a1.intoArray(out, at + 16);
+        a2.intoArray(out, at + 32);
+        a3.intoArray(out, at + 48);
     }
 
     private static final VectorSpecies<Short> HALF_S = ShortVector.SPECIES_256;

@@ -6,22 +6,41 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * A Linear layer's [out, in] weight repacked, in its stored precision, into panels of {@link #width()}
- * outputs: panel p holds, for k = 0 .. in-1, the weights of outputs p*width .. p*width+width-1 side by
- * side (zero past the last output). A panel is then a stream of whole vectors, which lets the matmul
- * accumulate every output as one FMA chain over k with no lane sums, the same way whatever the batch.
+ * A Linear layer's [out, in] weight repacked into panels of {@link #width()} outputs: panel p holds, for
+ * k = 0 .. in-1, the weights of outputs p*width .. p*width+width-1 side by side (zero past the last
+ * output). A panel is then a stream of whole vectors, which lets the matmul accumulate every output as
+ * one FMA chain over k with no lane sums, the same way whatever the batch.
+ *
+ * <p>float16 weights keep two bytes each but are stored so that vector code can widen them exactly with
+ * integer shifts (there is no float16 conversion in the Vector API): within a k step, int lane j of the
+ * step's first int vector holds output j in its low half and output L+j in its high half, the second
+ * vector outputs 2L+j and 3L+j. The float16 values are scaled by 2^10 (exact) so that none is
+ * subnormal: widened by shifts, a subnormal would become a subnormal float32, whose multiply takes a
+ * slow microcode path (measured: 4x slower). A matrix with inf, NaN or a weight of magnitude 64 or more
+ * (which the scaling would overflow) is kept as float32 instead.
  */
 public final class PackedMatrix {
+    /** How the panels hold the weights. */
+    enum Format {
+        F32(4), BF16(2), F16_PAIRS(2);
+
+        final int bytes;
+
+        Format(int bytes) {
+            this.bytes = bytes;
+        }
+    }
+
     private final MemorySegment data;
-    private final Storage storage;
+    private final Format format;
     private final int rows;
     private final int cols;
     private final int width;
     private final int panels;
 
-    private PackedMatrix(MemorySegment data, Storage storage, int rows, int cols, int width) {
+    private PackedMatrix(MemorySegment data, Format format, int rows, int cols, int width) {
         this.data = data;
-        this.storage = storage;
+        this.format = format;
         this.rows = rows;
         this.cols = cols;
         this.width = width;
@@ -37,25 +56,69 @@ public final class PackedMatrix {
         int w = panelWidth();
         int n = m.rows(), k = m.cols();
         int panels = (n + w - 1) / w;
-        int b = m.storage().bytes;
-        MemorySegment out = arena.allocate((long) panels * w * k * b, 64);
+        Format format = switch (m.storage()) {
+            case F32 -> Format.F32;
+            case BF16 -> Format.BF16;
+            case F16 -> fitsPairs(m) ? Format.F16_PAIRS : Format.F32;
+        };
         MemorySegment src = m.data();
+        MemorySegment out = HugePages.allocate(arena, (long) panels * w * k * format.bytes);
+        int l = Kernels.L;
         for (int o = 0; o < n; o++) {
             int p = o / w, j = o % w;
-            long dst = ((long) p * k * w + j) * b;
             long from = m.rowOffset(o);
-            // one source row, read in order, lands every w-th element of its panel
-            switch (m.storage()) {
+            long panel = (long) p * k * w * format.bytes;
+            switch (format) {
                 case F32 -> {
-                    for (int i = 0; i < k; i++) out.set(F32, dst + (long) i * w * 4, src.get(F32, from + 4L * i));
+                    long dst = panel + (long) j * 4;
+                    for (int i = 0; i < k; i++) {
+                        float v = m.storage() == Storage.F32 ? src.get(F32, from + 4L * i) : Float.float16ToFloat(src.get(I16, from + 2L * i));
+                        out.set(F32, dst + (long) i * w * 4, v);
+                    }
                 }
-                case F16, BF16 -> {
+                case BF16 -> {
+                    long dst = panel + (long) j * 2;
                     for (int i = 0; i < k; i++) out.set(I16, dst + (long) i * w * 2, src.get(I16, from + 2L * i));
+                }
+                case F16_PAIRS -> {
+                    // output j is lane j % L of the step's int vector j / 2L, in its low or high half
+                    int quarter = j / l;
+                    long dst = panel + ((long) (quarter / 2) * l + j % l) * 4 + (quarter % 2) * 2;
+                    for (int i = 0; i < k; i++) out.set(I16, dst + (long) i * w * 2, scaled(src.get(I16, from + 2L * i)));
                 }
             }
         }
-        return new PackedMatrix(out, m.storage(), n, k, w);
+        return new PackedMatrix(out, format, n, k, w);
     }
+
+    /**
+     * Whether every float16 weight of m survives the shift by 2^SHIFT as a float16 (no inf or NaN, and
+     * magnitudes below 2^(30 - SHIFT - 15) = 64); a matrix that does not is packed as float32.
+     */
+    static boolean fitsPairs(Matrix m) {
+        long count = (long) m.rows() * m.cols();
+        MemorySegment s = m.data();
+        for (long i = 0; i < count; i++) {
+            if (((s.get(I16, 2 * i) & 0x7fff) >>> 10) > 30 - SHIFT) return false;
+        }
+        return true;
+    }
+
+    /** A float16 weight times 2^SHIFT, as float16 (exact: fitsPairs checked the range). */
+    private static short scaled(short h) {
+        return Float.floatToFloat16(Math.scalb(Float.float16ToFloat(h), SHIFT));
+    }
+
+    /**
+     * The float16 pairs hold each weight times 2^SHIFT: 10 lifts the smallest subnormal, 2^-24, to the
+     * smallest normal, 2^-14. It is one constant for every matrix so that the kernels' unscaling
+     * multiplier is a compile-time constant (a per-matrix one pushes the two-panel loop past C2's
+     * inlining budget, and the Vector API then falls back to allocating code).
+     */
+    static final int SHIFT = 10;
+
+    /** What widened float16 pairs are multiplied by to give the weights: 2^(112 - SHIFT). */
+    static final float UNSCALE = 0x1p102f;
 
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -76,18 +139,26 @@ public final class PackedMatrix {
         return panels;
     }
 
-    Storage storage() {
-        return storage;
+    Format format() {
+        return format;
+    }
+
+    MemorySegment data() {
+        return data;
+    }
+
+    /** Byte offset of panel p's k step i. */
+    long offset(int p, int i) {
+        return ((long) p * cols + i) * width * format.bytes;
     }
 
     /** Upcasts steps [k0, k1) of panel p to float32: dst[(k - k0) * width + j]. */
     void chunkToFloats(int p, int k0, int k1, float[] dst) {
         int n = (k1 - k0) * width;
-        long off = ((long) p * cols + k0) * width * storage.bytes;
-        switch (storage) {
-            case F32 -> MemorySegment.copy(data, F32, off, dst, 0, n);
-            case F16 -> Kernels.f16ToF32(data, off, dst, n);
-            case BF16 -> Kernels.bf16ToF32(data, off, dst, n);
+        switch (format) {
+            case F32 -> MemorySegment.copy(data, F32, offset(p, k0), dst, 0, n);
+            case BF16 -> Kernels.bf16ToF32(data, offset(p, k0), dst, n);
+            case F16_PAIRS -> Kernels.pairsToF32(data, offset(p, k0), k1 - k0, dst);
         }
     }
 }

@@ -92,4 +92,59 @@ class KernelsTest {
         assertThat((double) d).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-4));
         for (int rep = 0; rep < 1000; rep++) assertThat(Kernels.dot(a, 0, b, 0, 100)).isEqualTo(d);
     }
+
+    /**
+     * Every finite float16 below 64 in magnitude (subnormals, both zeros, the largest that fit) is packed
+     * as shifted pairs and must come back bit for bit: through the chunked widening (a batch of rows)
+     * and through the one-row path that widens in registers. Multiplying by a one-hot row reads a
+     * column of W exactly (but for -0, which an FMA chain started at +0 turns into +0).
+     */
+    @org.junit.jupiter.api.Test
+    void float16PairsReproduceEveryFloat16Exactly() {
+        java.util.List<Short> codes = new java.util.ArrayList<>();
+        for (int h = 0; h < 0x10000; h++) {
+            float v = Float.float16ToFloat((short) h);
+            if (Float.isFinite(v) && Math.abs(v) < 64) codes.add((short) h);
+        }
+        int k = 64, n = (codes.size() + k - 1) / k; // output o holds codes [o*k, o*k + k)
+        try (Arena arena = Arena.ofShared(); Threads threads = new Threads(2)) {
+            MemorySegment s = arena.allocate((long) n * k * 2, 8);
+            for (int i = 0; i < n * k; i++) s.setAtIndex(I16, i, i < codes.size() ? codes.get(i) : 0);
+            Matrix m = new Matrix(s, Storage.F16, n, k);
+            PackedMatrix p = PackedMatrix.pack(m, arena);
+            assertThat(p.format()).isEqualTo(PackedMatrix.Format.F16_PAIRS);
+            for (int c = 0; c < k; c++) {
+                float[] oneHot = new float[k];
+                oneHot[c] = 1f;
+                float[] batch = new float[3 * k];
+                System.arraycopy(oneHot, 0, batch, k, k);
+                float[] alone = new float[n], inBatch = new float[3 * n];
+                Kernels.linear(threads, oneHot, 1, p, null, alone);
+                Kernels.linear(threads, batch, 3, p, null, inBatch);
+                for (int o = 0; o < n; o++) {
+                    int want = Float.floatToRawIntBits(0f + weight(m, o, c)); // sums start at +0, so -0 reads +0
+                    assertThat(Float.floatToRawIntBits(alone[o])).as("output %d step %d", o, c).isEqualTo(want);
+                    assertThat(Float.floatToRawIntBits(inBatch[n + o])).as("output %d step %d in a batch", o, c).isEqualTo(want);
+                }
+            }
+        }
+    }
+
+    /** A float16 matrix the shift would overflow (a weight of 64 or more, or inf) is kept as float32, and exact. */
+    @ParameterizedTest
+    @CsvSource({"64", "65504", "Infinity"})
+    void float16BeyondThePairsRangeFallsBackToFloat32(float big) {
+        SplittableRandom rng = new SplittableRandom(5);
+        try (Arena arena = Arena.ofShared(); Threads threads = new Threads(2)) {
+            Matrix m = random(arena, 70, 40, Storage.F16, rng);
+            m.data().setAtIndex(I16, 7 * 40 + 3, Float.floatToFloat16(big));
+            PackedMatrix p = PackedMatrix.pack(m, arena);
+            assertThat(p.format()).isEqualTo(PackedMatrix.Format.F32);
+            float[] x = new float[40];
+            x[3] = 1f;
+            float[] y = new float[70];
+            Kernels.linear(threads, x, 1, p, null, y);
+            for (int o = 0; o < 70; o++) assertThat(y[o]).isEqualTo(weight(m, o, 3));
+        }
+    }
 }
