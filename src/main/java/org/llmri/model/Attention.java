@@ -23,29 +23,34 @@ final class Attention {
             float[] qs = new float[hd];
             float[] scores = new float[0];
             for (int job = from; job < to; job++) {
-                int i = job / heads;
-                int head = job % heads;
-                int slot = step.slots()[i];
-                int len = step.positions()[i] + 1;
+                int len = step.positions()[job / heads] + 1;
                 if (scores.length < len) scores = new float[Math.max(len, 2 * scores.length)];
-                int qo = i * width + head * hd;
-                for (int d = 0; d < hd; d++) qs[d] = q[qo + d] * scale;
-                float[] keys = cache.keys(slot, layer);
-                float[] values = cache.values(slot, layer);
-                int at = cache.headStart(slot, head);
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < len; j++) {
-                    float s = Kernels.dot(qs, 0, keys, at + j * hd, hd);
-                    scores[j] = s;
-                    if (s > max) max = s;
-                }
-                Kernels.expShifted(scores, len, max);
-                float sum = 0f;
-                for (int j = 0; j < len; j++) sum += scores[j];
-                float inv = 1f / sum;
-                java.util.Arrays.fill(ctx, qo, qo + hd, 0f);
-                for (int j = 0; j < len; j++) Kernels.axpy(scores[j] * inv, values, at + j * hd, ctx, qo, hd);
+                attend(step, cache, layer, q, ctx, job / heads, job % heads, hd, width, scale, qs, scores);
             }
         });
+    }
+
+    /** One row's one head: softmax(q k^T * scale) v over the row's positions 0 .. its own. */
+    private static void attend(Step step, KvCache cache, int layer, float[] q, float[] ctx, int i, int head, int hd,
+                               int width, float scale, float[] qs, float[] scores) {
+        int slot = step.slots()[i];
+        int len = step.positions()[i] + 1;
+        int qo = i * width + head * hd;
+        for (int d = 0; d < hd; d++) qs[d] = q[qo + d] * scale;
+        float[] keys = cache.keys(slot, layer);
+        float[] values = cache.values(slot, layer);
+        int at = cache.headStart(slot, head);
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < len; j++) {
+            float s = Kernels.dot(qs, 0, keys, at + j * hd, hd);
+            scores[j] = s;
+            if (s > max) max = s;
+        }
+        Kernels.expShifted(scores, len, max);
+        float sum = 0f;
+        for (int j = 0; j < len; j++) sum += scores[j];
+        float inv = 1f / sum;
+        java.util.Arrays.fill(ctx, qo, qo + hd, 0f);
+        for (int j = 0; j < len; j++) Kernels.axpy(scores[j] * inv, values, at + j * hd, ctx, qo, hd);
     }
 }

@@ -267,8 +267,8 @@ public final class Kernels {
         return IntVector.fromMemorySegment(PAIR_S, m, at, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Widens `steps` k steps of float16 pairs starting at src[at] into dst, 4L floats per step. */
-    static void pairsToF32(MemorySegment src, long at, int steps, float[] dst) {
+    /** Widens `steps` stored k steps of float16 pairs from byte `at` into dst[to + i * stride ...], 4L floats each. */
+    static void pairsToF32(MemorySegment src, long at, int steps, float[] dst, int to, int stride) {
         if (L != 16) {
             // the same widening, one float at a time: int j of a step's half h holds outputs 2hL + j
             // (low bits) and (2h + 1)L + j (high bits)
@@ -276,8 +276,8 @@ public final class Kernels {
                 for (int h = 0; h < 2; h++) {
                     for (int j = 0; j < L; j++) {
                         int v = src.get(I32LE, at + 4L * (i * 2 * L + h * L + j));
-                        dst[i * 4 * L + 2 * h * L + j] = Float.intBitsToFloat(((v << 16) >> 3) & 0x8FFFE000) * PackedMatrix.UNSCALE;
-                        dst[i * 4 * L + (2 * h + 1) * L + j] = Float.intBitsToFloat((v >> 3) & 0x8FFFE000) * PackedMatrix.UNSCALE;
+                        dst[to + i * stride + 2 * h * L + j] = Float.intBitsToFloat(((v << 16) >> 3) & 0x8FFFE000) * PackedMatrix.UNSCALE;
+                        dst[to + i * stride + (2 * h + 1) * L + j] = Float.intBitsToFloat((v >> 3) & 0x8FFFE000) * PackedMatrix.UNSCALE;
                     }
                 }
             }
@@ -285,7 +285,7 @@ public final class Kernels {
         }
         for (int i = 0; i < steps; i++) {
             long s = at + i * 128L;
-            int d = i * 64;
+            int d = to + i * stride;
             IntVector a = pairs(src, s), b = pairs(src, s + 64);
             low(a).intoArray(dst, d);
             high(a).intoArray(dst, d + 16);
@@ -334,6 +334,7 @@ public final class Kernels {
 
     private static void twoPanels(float[] x, PackedMatrix w, int p, float[] out) {
         twoPanels(x, w.data(), w.offset(p, 0), w.offset(p + 1, 0), w.cols(), out);
+        // (offset(p, 0) is the panel's start: its even steps, then from (k + 1) / 2 steps on, its odd ones)
     }
 
     /*
@@ -343,8 +344,9 @@ public final class Kernels {
      */
     private static void twoPanels(float[] x, MemorySegment m, long b0, long b1, int k, float[] out) {
         FloatVector a0 = FloatVector.zero(F512), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+        long odd = (k + 1) / 2 * 128L;
         for (int i = 0; i < k; i++) {
-            long o = (long) i * 128;
+            long o = (i >> 1) * 128L + ((i & 1) == 0 ? 0 : odd);
             FloatVector v = FloatVector.broadcast(F512, x[i]);
             IntVector p0 = IntVector.fromMemorySegment(PAIR_S, m, b0 + o, ByteOrder.LITTLE_ENDIAN);
             IntVector p1 = IntVector.fromMemorySegment(PAIR_S, m, b0 + o + 64, ByteOrder.LITTLE_ENDIAN);
@@ -373,9 +375,10 @@ public final class Kernels {
         MemorySegment m = w.data();
         int k = w.cols();
         long b0 = w.offset(p, 0);
+        long odd = (k + 1) / 2 * 128L;
         FloatVector a0 = FloatVector.zero(F512), a1 = a0, a2 = a0, a3 = a0;
         for (int i = 0; i < k; i++) {
-            long o = (long) i * 128;
+            long o = (i >> 1) * 128L + ((i & 1) == 0 ? 0 : odd);
             FloatVector v = FloatVector.broadcast(F512, x[i]);
             IntVector p0 = pairs(m, b0 + o), p1 = pairs(m, b0 + o + 64);
             a0 = low(p0).fma(v, a0);
