@@ -33,7 +33,8 @@ public final class OptModel implements AutoCloseable {
     // the packed weights live here, off the heap, until close()
     private final Arena arena = Arena.ofShared();
 
-    private record Layer(PackedMatrix q, float[] qb, PackedMatrix k, float[] kb, PackedMatrix v, float[] vb, PackedMatrix out,
+    // q, k and v are packed as one [3h, h] matrix (q rows, then k, then v): one matmul instead of three
+    private record Layer(PackedMatrix qkv, float[] qkvb, PackedMatrix out,
                          float[] outb, float[] ln1w, float[] ln1b, PackedMatrix fc1, float[] fc1b, PackedMatrix fc2, float[] fc2b,
                          float[] ln2w, float[] ln2b) {}
 
@@ -47,8 +48,8 @@ public final class OptModel implements AutoCloseable {
         this.layers = new Layer[config.numLayers()];
         for (int i = 0; i < layers.length; i++) {
             OptWeights.Layer l = w.layers().get(i);
-            layers[i] = new Layer(packed(l.qWeight()), vec(l.qBias()), packed(l.kWeight()), vec(l.kBias()),
-                    packed(l.vWeight()), vec(l.vBias()), packed(l.outWeight()), vec(l.outBias()),
+            layers[i] = new Layer(packed(l.qWeight(), l.kWeight(), l.vWeight()), concat(vec(l.qBias()), vec(l.kBias()), vec(l.vBias())),
+                    packed(l.outWeight()), vec(l.outBias()),
                     vec(l.attnLnWeight()), vec(l.attnLnBias()), packed(l.fc1Weight()), vec(l.fc1Bias()),
                     packed(l.fc2Weight()), vec(l.fc2Bias()), vec(l.finalLnWeight()), vec(l.finalLnBias()));
         }
@@ -114,6 +115,7 @@ public final class OptModel implements AutoCloseable {
         float[] q = new float[n * h];
         float[] k = new float[n * h];
         float[] v = new float[n * h];
+        float[] qkv = new float[3 * n * h];
         float[] ctx = new float[n * h];
         float[] tmp = new float[n * h];
         float[] ffn = new float[n * f];
@@ -127,11 +129,14 @@ public final class OptModel implements AutoCloseable {
                 if (hook != null) hook.at(TapPoint.SELF_ATTN_LAYER_NORM, li, x, h, step);
                 attnIn = x;
             }
-            Kernels.linear(threads, attnIn, n, L.q, L.qb, q);
+            Kernels.linear(threads, attnIn, n, L.qkv, L.qkvb, qkv);
+            for (int r = 0; r < n; r++) {
+                System.arraycopy(qkv, 3 * r * h, q, r * h, h);
+                System.arraycopy(qkv, (3 * r + 1) * h, k, r * h, h);
+                System.arraycopy(qkv, (3 * r + 2) * h, v, r * h, h);
+            }
             if (hook != null) hook.at(TapPoint.Q_PROJ, li, q, h, step);
-            Kernels.linear(threads, attnIn, n, L.k, L.kb, k);
             if (hook != null) hook.at(TapPoint.K_PROJ, li, k, h, step);
-            Kernels.linear(threads, attnIn, n, L.v, L.vb, v);
             if (hook != null) hook.at(TapPoint.V_PROJ, li, v, h, step);
             Attention.run(threads, step, cache, li, q, k, v, ctx, config.numHeads(), h);
             if (hook != null) hook.at(TapPoint.CONTEXT, li, ctx, h, step);
@@ -237,12 +242,30 @@ public final class OptModel implements AutoCloseable {
         return new Matrix(t.data(), s, t.dim(0), t.dim(1));
     }
 
-    private PackedMatrix packed(Tensor t) {
-        PackedMatrix p = PackedMatrix.pack(matrix(t), arena);
+    private PackedMatrix packed(Tensor... parts) {
+        List<Matrix> matrices = new ArrayList<>();
+        for (Tensor t : parts) matrices.add(matrix(t));
+        PackedMatrix p = PackedMatrix.pack(matrices, arena);
         // the mapped original is not read again (embedding rows fault back in on demand): give its pages
         // back so resident memory holds one copy of the weights, not two
-        if (t.data().isMapped()) t.data().unload();
+        for (Tensor t : parts) {
+            if (t.data().isMapped()) t.data().unload();
+        }
         return p;
+    }
+
+    /** The biases of stacked matrices end to end, or null when they have none. */
+    private static float[] concat(float[]... parts) {
+        if (parts[0] == null) return null;
+        int n = 0;
+        for (float[] p : parts) n += p.length;
+        float[] out = new float[n];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
     }
 
     static float[] vec(Tensor t) {

@@ -53,38 +53,61 @@ public final class PackedMatrix {
     }
 
     public static PackedMatrix pack(Matrix m, Arena arena) {
+        return pack(java.util.List.of(m), arena);
+    }
+
+    /**
+     * Packs matrices with the same number of columns stacked row-wise as one (rows of the first, then
+     * the second, ...): q, k and v projections packed together are one matmul per layer instead of
+     * three. Parts stored differently are packed as float32.
+     */
+    public static PackedMatrix pack(java.util.List<Matrix> parts, Arena arena) {
         int w = panelWidth();
-        int n = m.rows(), k = m.cols();
-        int panels = (n + w - 1) / w;
-        Format format = switch (m.storage()) {
+        int k = parts.getFirst().cols();
+        int n = 0;
+        for (Matrix m : parts) {
+            if (m.cols() != k) throw new IllegalArgumentException("stacked matrices differ in width: " + m.cols() + " vs " + k);
+            n += m.rows();
+        }
+        Storage storage = parts.getFirst().storage();
+        boolean same = parts.stream().allMatch(m -> m.storage() == storage);
+        Format format = !same ? Format.F32 : switch (storage) {
             case F32 -> Format.F32;
             case BF16 -> Format.BF16;
-            case F16 -> fitsPairs(m) ? Format.F16_PAIRS : Format.F32;
+            case F16 -> parts.stream().allMatch(PackedMatrix::fitsPairs) ? Format.F16_PAIRS : Format.F32;
         };
-        MemorySegment src = m.data();
+        int panels = (n + w - 1) / w;
         MemorySegment out = HugePages.allocate(arena, (long) panels * w * k * format.bytes);
         int l = Kernels.L;
-        for (int o = 0; o < n; o++) {
-            int p = o / w, j = o % w;
-            long from = m.rowOffset(o);
-            long panel = (long) p * k * w * format.bytes;
-            switch (format) {
-                case F32 -> {
-                    long dst = panel + (long) j * 4;
-                    for (int i = 0; i < k; i++) {
-                        float v = m.storage() == Storage.F32 ? src.get(F32, from + 4L * i) : Float.float16ToFloat(src.get(I16, from + 2L * i));
-                        out.set(F32, dst + (long) i * w * 4, v);
+        int o = 0;
+        for (Matrix m : parts) {
+            MemorySegment src = m.data();
+            for (int r = 0; r < m.rows(); r++, o++) {
+                int p = o / w, j = o % w;
+                long from = m.rowOffset(r);
+                long panel = (long) p * k * w * format.bytes;
+                switch (format) {
+                    case F32 -> {
+                        long dst = panel + (long) j * 4;
+                        for (int i = 0; i < k; i++) {
+                            float v = switch (m.storage()) {
+                                case F32 -> src.get(F32, from + 4L * i);
+                                case F16 -> Float.float16ToFloat(src.get(I16, from + 2L * i));
+                                case BF16 -> Float.intBitsToFloat(src.get(I16, from + 2L * i) << 16);
+                            };
+                            out.set(F32, dst + (long) i * w * 4, v);
+                        }
                     }
-                }
-                case BF16 -> {
-                    long dst = panel + (long) j * 2;
-                    for (int i = 0; i < k; i++) out.set(I16, dst + (long) i * w * 2, src.get(I16, from + 2L * i));
-                }
-                case F16_PAIRS -> {
-                    // output j is lane j % L of the step's int vector j / 2L, in its low or high half
-                    int quarter = j / l;
-                    long dst = panel + ((long) (quarter / 2) * l + j % l) * 4 + (quarter % 2) * 2;
-                    for (int i = 0; i < k; i++) out.set(I16, dst + splitStep(i, k) * w * 2, scaled(src.get(I16, from + 2L * i)));
+                    case BF16 -> {
+                        long dst = panel + (long) j * 2;
+                        for (int i = 0; i < k; i++) out.set(I16, dst + (long) i * w * 2, src.get(I16, from + 2L * i));
+                    }
+                    case F16_PAIRS -> {
+                        // output j is lane j % L of the step's int vector j / 2L, in its low or high half
+                        int quarter = j / l;
+                        long dst = panel + ((long) (quarter / 2) * l + j % l) * 4 + (quarter % 2) * 2;
+                        for (int i = 0; i < k; i++) out.set(I16, dst + splitStep(i, k) * w * 2, scaled(src.get(I16, from + 2L * i)));
+                    }
                 }
             }
         }
