@@ -135,9 +135,11 @@ public final class OptModel implements AutoCloseable {
                 System.arraycopy(qkv, (3 * r + 1) * h, k, r * h, h);
                 System.arraycopy(qkv, (3 * r + 2) * h, v, r * h, h);
             }
-            if (hook != null) hook.at(TapPoint.Q_PROJ, li, q, h, step);
-            if (hook != null) hook.at(TapPoint.K_PROJ, li, k, h, step);
-            if (hook != null) hook.at(TapPoint.V_PROJ, li, v, h, step);
+            if (hook != null) {
+                hook.at(TapPoint.Q_PROJ, li, q, h, step);
+                hook.at(TapPoint.K_PROJ, li, k, h, step);
+                hook.at(TapPoint.V_PROJ, li, v, h, step);
+            }
             Attention.run(threads, step, cache, li, q, k, v, ctx, config.numHeads(), h);
             if (hook != null) hook.at(TapPoint.CONTEXT, li, ctx, h, step);
             Kernels.linear(threads, ctx, n, L.out, L.outb, tmp);

@@ -332,16 +332,6 @@ public final class Kernels {
         }
     }
 
-    private static void twoPanels(float[] x, PackedMatrix w, int p, float[] out) {
-        twoPanels(x, w.data(), w.offset(p, 0), w.offset(p + 1, 0), w.cols(), out);
-        // (offset(p, 0) is the panel's start: its even steps, then from (k + 1) / 2 steps on, its odd ones)
-    }
-
-    /*
-     * 16-lane code (gemv runs only where L == 16): a k step of a panel is two int vectors, 128 bytes.
-     * The widening is written out rather than called through low()/high(): this loop sits at C2's
-     * inlining node budget, and past it the Vector API falls back to allocating code (10x slower).
-     */
     /**
      * How far ahead of the vector loads twoPanels touches each stream. Touching 512 to 1024 bytes
      * ahead took the one-row matmul from about 21 to 25 GB/s (linear only, 2 threads); 1.5 KB and
@@ -350,6 +340,16 @@ public final class Kernels {
     private static final long READ_AHEAD = 768;
     private static int touched;
 
+    private static void twoPanels(float[] x, PackedMatrix w, int p, float[] out) {
+        // offset(p, 0) is the panel's start: its even steps, then from (k + 1) / 2 steps on, its odd ones
+        twoPanels(x, w.data(), w.offset(p, 0), w.offset(p + 1, 0), w.cols(), out);
+    }
+
+    /*
+     * 16-lane code (gemv runs only where L == 16): a k step of a panel is two int vectors, 128 bytes.
+     * The widening is written out rather than called through low()/high(): this loop sits at C2's
+     * inlining node budget, and past it the Vector API falls back to allocating code (10x slower).
+     */
     private static void twoPanels(float[] x, MemorySegment m, long b0, long b1, int k, float[] out) {
         FloatVector a0 = FloatVector.zero(F512), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
         long odd = (k + 1) / 2 * 128L;
