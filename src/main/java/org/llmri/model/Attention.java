@@ -13,13 +13,15 @@ final class Attention {
         int hd = width / heads;
         float scale = (float) Math.pow(hd, -0.5);
         // write this step's keys and values first: a prompt's rows attend to each other
-        for (int i = 0; i < n; i++) {
-            int slot = step.slots()[i];
-            int pos = step.positions()[i];
-            cache.ensure(slot, pos + 1);
-            cache.put(slot, layer, pos, k, v, i * width);
-        }
-        threads.forRange(n * heads, 1, (from, to) -> {
+        for (int i = 0; i < n; i++) cache.ensure(step.slots()[i], step.positions()[i] + 1);
+        // rows write disjoint places (a slot's rows have distinct positions), so they can go in parallel:
+        // the stores miss the cache, and one thread alone left the other waiting
+        threads.forRange(n, 1, (from, to) -> {
+            for (int i = from; i < to; i++) cache.put(step.slots()[i], layer, step.positions()[i], k, v, i * width);
+        });
+        // pieces small enough that a slower core takes fewer of them
+        int grain = Math.max(1, n * heads / (8 * threads.parallelism()));
+        threads.forEachPiece(n * heads, grain, (from, to) -> {
             float[] qs = new float[hd];
             float[] scores = new float[0];
             for (int job = from; job < to; job++) {

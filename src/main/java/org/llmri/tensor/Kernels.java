@@ -58,6 +58,13 @@ public final class Kernels {
         float[] tile = new float[0];
         float[] acc = new float[0];
 
+        float[] steps = new float[0];
+
+        float[] steps(int n) {
+            if (steps.length < n) steps = new float[n];
+            return steps;
+        }
+
         float[] acc(int n) {
             if (acc.length < n) acc = new float[n];
             return acc;
@@ -82,22 +89,50 @@ public final class Kernels {
         }
         // many rows (a prefill): take them in blocks whose inputs stay in L2 while every panel passes over
         // them, rather than streaming all of x from memory once per panel
-        int block = Math.max(6, Math.min(rows, X_BLOCK_BYTES / (4 * w.cols()) / 6 * 6));
+        int k = w.cols();
+        int block = Math.max(6, Math.min(rows, X_BLOCK_BYTES / (4 * k) / 6 * 6));
+        // the rows that six-row tiles take are copied step-major (a tile's six inputs for one k side by
+        // side), so the tile kernel addresses them from one index instead of six
+        float[] xs = SCRATCH.get().steps(rows * k);
+        int[] tiles = new int[rows / 6];
+        int count = 0;
+        for (int r0 = 0; r0 < rows; r0 += block) {
+            int end = r0 + sixes(Math.min(rows, r0 + block) - r0);
+            for (int r = r0; r < end; r += 6) tiles[count++] = r;
+        }
+        threads.forRange(count, 1, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int r = tiles[t];
+                for (int j = 0; j < 6; j++) {
+                    for (int i = 0, src = (r + j) * k, dst = r * k + j; i < k; i++, dst += 6) xs[dst] = x[src + i];
+                }
+            }
+        });
         for (int r0 = 0; r0 < rows; r0 += block) {
             int from0 = r0, to0 = Math.min(rows, r0 + block);
-            threads.forRange(w.panels(), 1, (from, to) -> {
-                for (int p = from; p < to; p++) panel(x, from0, to0, w, p, bias, y);
+            threads.forEachPiece(w.panels(), 1, (from, to) -> {
+                for (int p = from; p < to; p++) panel(x, xs, from0, to0, w, p, bias, y);
             });
         }
+    }
+
+    /** How many of a block's n rows the six-row tiles take (the rest go four, two and one at a time). */
+    static int sixes(int n) {
+        int r = 0;
+        while (n - r >= 6 && n - r != 8) r += 6;
+        return r;
     }
 
     /** Bytes of input rows kept hot per block of rows (a share of the 2 MB L2). */
     static final int X_BLOCK_BYTES = 512 << 10;
 
+    /** Panel width: the rows kernels index the widened chunk and the accumulators with it as a constant. */
+    static final int PW = 4 * L;
+
     /** k steps per chunk: a chunk of a panel (64 x 64 floats) stays in L1 while every row block uses it. */
     static final int CHUNK = 64;
 
-    private static void panel(float[] x, int rowFrom, int rowTo, PackedMatrix w, int p, float[] bias, float[] y) {
+    private static void panel(float[] x, float[] xs, int rowFrom, int rowTo, PackedMatrix w, int p, float[] bias, float[] y) {
         int k = w.cols(), n = w.rows(), pw = w.width();
         Scratch s = SCRATCH.get();
         float[] t = s.tile(CHUNK * pw);
@@ -106,16 +141,21 @@ public final class Kernels {
         // hardware prefetcher overlaps memory with compute; each output is still one FMA chain over k
         for (int k0 = 0; k0 < k; k0 += CHUNK) {
             int k1 = Math.min(k, k0 + CHUNK);
-            w.chunkToFloats(p, k0, k1, t);
             boolean first = k0 == 0;
             int r = rowFrom;
-            while (rowTo - r >= 6 && rowTo - r != 8) {
-                rows6(x, r, k, k0, k1, t, pw, acc, first);
+            int sixEnd = rowFrom + sixes(rowTo - rowFrom);
+            if (w.format() == PackedMatrix.Format.F16_PAIRS && L == 16 && sixEnd > r) {
+                // the first six rows widen the chunk as they use it, so its fetch from memory overlaps
+                // their FMAs; the rows after them read the widened chunk back from L1
+                rows6Widen(xs, r, k, k0, k1, w.data(), w.offset(p, k0), w.offset(p, k0 + 1), t, acc, first);
                 r += 6;
+            } else {
+                w.chunkToFloats(p, k0, k1, t);
             }
-            for (; rowTo - r >= 4; r += 4) rows4(x, r, k, k0, k1, t, pw, acc, first);
-            for (; rowTo - r >= 2; r += 2) rows2(x, r, k, k0, k1, t, pw, acc, first);
-            for (; r < rowTo; r++) rows1(x, r, k, k0, k1, t, pw, acc, first);
+            for (; r < sixEnd; r += 6) rows6(xs, r, k, k0, k1, t, acc, first);
+            for (; rowTo - r >= 4; r += 4) rows4(x, r, k, k0, k1, t, acc, first);
+            for (; rowTo - r >= 2; r += 2) rows2(x, r, k, k0, k1, t, acc, first);
+            for (; r < rowTo; r++) rows1(x, r, k, k0, k1, t, acc, first);
         }
         int o = p * pw;
         int valid = Math.min(pw, n - o);
@@ -128,8 +168,12 @@ public final class Kernels {
         }
     }
 
-    /** Rows [r, r + 6) of x times the chunk's k in [k0, k1), accumulated into acc[row * pw ...]. */
-    private static void rows6(float[] x, int r, int k, int k0, int k1, float[] t, int pw, float[] acc, boolean first) {
+    /**
+     * Rows [r, r + 6) times the chunk's k in [k0, k1), accumulated into acc[row * pw ...]. The rows are
+     * read from xs, where linear() copied them step-major: row r + j's input i at xs[r * k + 6 * i + j].
+     */
+    private static void rows6(float[] xs, int r, int k, int k0, int k1, float[] t, float[] acc, boolean first) {
+        final int pw = PW;
         int c0 = r * pw;
         FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0), a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 1 * L), a02 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 2 * L), a03 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 3 * L);
         int c1 = (r + 1) * pw;
@@ -142,24 +186,24 @@ public final class Kernels {
         FloatVector a40 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c4), a41 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c4 + 1 * L), a42 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c4 + 2 * L), a43 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c4 + 3 * L);
         int c5 = (r + 5) * pw;
         FloatVector a50 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c5), a51 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c5 + 1 * L), a52 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c5 + 2 * L), a53 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c5 + 3 * L);
-        int x0 = r * k;
+        int xb = r * k;
         for (int i = k0; i < k1; i++) {
             int ti = (i - k0) * pw;
             FloatVector w0 = FloatVector.fromArray(S, t, ti);
             FloatVector w1 = FloatVector.fromArray(S, t, ti + 1 * L);
             FloatVector w2 = FloatVector.fromArray(S, t, ti + 2 * L);
             FloatVector w3 = FloatVector.fromArray(S, t, ti + 3 * L);
-            FloatVector v = FloatVector.broadcast(S, x[x0 + i]);
+            FloatVector v = FloatVector.broadcast(S, xs[xb + 6 * i + 0]);
             a00 = w0.fma(v, a00); a01 = w1.fma(v, a01); a02 = w2.fma(v, a02); a03 = w3.fma(v, a03);
-            v = FloatVector.broadcast(S, x[x0 + 1 * k + i]);
+            v = FloatVector.broadcast(S, xs[xb + 6 * i + 1]);
             a10 = w0.fma(v, a10); a11 = w1.fma(v, a11); a12 = w2.fma(v, a12); a13 = w3.fma(v, a13);
-            v = FloatVector.broadcast(S, x[x0 + 2 * k + i]);
+            v = FloatVector.broadcast(S, xs[xb + 6 * i + 2]);
             a20 = w0.fma(v, a20); a21 = w1.fma(v, a21); a22 = w2.fma(v, a22); a23 = w3.fma(v, a23);
-            v = FloatVector.broadcast(S, x[x0 + 3 * k + i]);
+            v = FloatVector.broadcast(S, xs[xb + 6 * i + 3]);
             a30 = w0.fma(v, a30); a31 = w1.fma(v, a31); a32 = w2.fma(v, a32); a33 = w3.fma(v, a33);
-            v = FloatVector.broadcast(S, x[x0 + 4 * k + i]);
+            v = FloatVector.broadcast(S, xs[xb + 6 * i + 4]);
             a40 = w0.fma(v, a40); a41 = w1.fma(v, a41); a42 = w2.fma(v, a42); a43 = w3.fma(v, a43);
-            v = FloatVector.broadcast(S, x[x0 + 5 * k + i]);
+            v = FloatVector.broadcast(S, xs[xb + 6 * i + 5]);
             a50 = w0.fma(v, a50); a51 = w1.fma(v, a51); a52 = w2.fma(v, a52); a53 = w3.fma(v, a53);
         }
         a00.intoArray(acc, c0); a01.intoArray(acc, c0 + 1 * L); a02.intoArray(acc, c0 + 2 * L); a03.intoArray(acc, c0 + 3 * L);
@@ -171,7 +215,8 @@ public final class Kernels {
     }
 
     /** Rows [r, r + 4) of x times the chunk's k in [k0, k1), accumulated into acc[row * pw ...]. */
-    private static void rows4(float[] x, int r, int k, int k0, int k1, float[] t, int pw, float[] acc, boolean first) {
+    private static void rows4(float[] x, int r, int k, int k0, int k1, float[] t, float[] acc, boolean first) {
+        final int pw = PW;
         int c0 = r * pw;
         FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0), a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 1 * L), a02 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 2 * L), a03 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 3 * L);
         int c1 = (r + 1) * pw;
@@ -203,7 +248,8 @@ public final class Kernels {
     }
 
     /** Rows [r, r + 2) of x times the chunk's k in [k0, k1), accumulated into acc[row * pw ...]. */
-    private static void rows2(float[] x, int r, int k, int k0, int k1, float[] t, int pw, float[] acc, boolean first) {
+    private static void rows2(float[] x, int r, int k, int k0, int k1, float[] t, float[] acc, boolean first) {
+        final int pw = PW;
         int c0 = r * pw;
         FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0), a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 1 * L), a02 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 2 * L), a03 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 3 * L);
         int c1 = (r + 1) * pw;
@@ -225,7 +271,8 @@ public final class Kernels {
     }
 
     /** Rows [r, r + 1) of x times the chunk's k in [k0, k1), accumulated into acc[row * pw ...]. */
-    private static void rows1(float[] x, int r, int k, int k0, int k1, float[] t, int pw, float[] acc, boolean first) {
+    private static void rows1(float[] x, int r, int k, int k0, int k1, float[] t, float[] acc, boolean first) {
+        final int pw = PW;
         int c0 = r * pw;
         FloatVector a00 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0), a01 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 1 * L), a02 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 2 * L), a03 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, acc, c0 + 3 * L);
         int x0 = r * k;
@@ -304,7 +351,7 @@ public final class Kernels {
     private static void gemv(Threads threads, float[] x, PackedMatrix w, float[] bias, float[] y) {
         int panels = w.panels();
         int units = (panels + 1) / 2;
-        threads.forRange(units, 1, (from, to) -> {
+        threads.forEachPiece(units, 1, (from, to) -> {
             float[] out = SCRATCH.get().acc(2 * w.width());
             for (int u = from; u < to; u++) {
                 int p = 2 * u;
@@ -408,6 +455,67 @@ public final class Kernels {
         a1.intoArray(out, at + 16);
         a2.intoArray(out, at + 32);
         a3.intoArray(out, at + 48);
+    }
+
+    /**
+     * rows6 for a float16-pair chunk still in memory: widens each k step (even steps from byte `even`,
+     * odd ones from `odd`), stores it to t for the rows after these, and uses it. 16-lane code. Widening
+     * in a separate pass left the core waiting on memory with no FMAs to overlap (a quarter of batch-32
+     * time); here the loads, with plain loads READ_AHEAD bytes on as in twoPanels, overlap the tile's FMAs.
+     */
+    private static void rows6Widen(float[] xs, int r, int k, int k0, int k1, MemorySegment m, long even, long odd, float[] t, float[] acc, boolean first) {
+        int pw = 64;
+        int c0 = r * pw;
+        FloatVector a00 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c0), a01 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c0 + 1 * 16), a02 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c0 + 2 * 16), a03 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c0 + 3 * 16);
+        int c1 = (r + 1) * pw;
+        FloatVector a10 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c1), a11 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c1 + 1 * 16), a12 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c1 + 2 * 16), a13 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c1 + 3 * 16);
+        int c2 = (r + 2) * pw;
+        FloatVector a20 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c2), a21 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c2 + 1 * 16), a22 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c2 + 2 * 16), a23 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c2 + 3 * 16);
+        int c3 = (r + 3) * pw;
+        FloatVector a30 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c3), a31 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c3 + 1 * 16), a32 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c3 + 2 * 16), a33 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c3 + 3 * 16);
+        int c4 = (r + 4) * pw;
+        FloatVector a40 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c4), a41 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c4 + 1 * 16), a42 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c4 + 2 * 16), a43 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c4 + 3 * 16);
+        int c5 = (r + 5) * pw;
+        FloatVector a50 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c5), a51 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c5 + 1 * 16), a52 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c5 + 2 * 16), a53 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c5 + 3 * 16);
+        int xb = r * k;
+        long last = m.byteSize() - 4;
+        int sink = 0;
+        for (int i = k0; i < k1; i++) {
+            int ti = (i - k0) * pw;
+            int s = i - k0;
+            long o = ((s & 1) == 0 ? even : odd) + (s >> 1) * 128L;
+            sink ^= m.get(ValueLayout.JAVA_INT_UNALIGNED, Math.min(last, o + READ_AHEAD));
+            sink ^= m.get(ValueLayout.JAVA_INT_UNALIGNED, Math.min(last, o + READ_AHEAD + 64));
+            IntVector p0 = IntVector.fromMemorySegment(PAIR_S, m, o, ByteOrder.LITTLE_ENDIAN);
+            IntVector p1 = IntVector.fromMemorySegment(PAIR_S, m, o + 64, ByteOrder.LITTLE_ENDIAN);
+            FloatVector w0 = p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(PAIR_MASK).reinterpretAsFloats().mul(PAIR_UNSCALE);
+            FloatVector w1 = p0.lanewise(VectorOperators.ASHR, 3).and(PAIR_MASK).reinterpretAsFloats().mul(PAIR_UNSCALE);
+            FloatVector w2 = p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(PAIR_MASK).reinterpretAsFloats().mul(PAIR_UNSCALE);
+            FloatVector w3 = p1.lanewise(VectorOperators.ASHR, 3).and(PAIR_MASK).reinterpretAsFloats().mul(PAIR_UNSCALE);
+            w0.intoArray(t, ti);
+            w1.intoArray(t, ti + 16);
+            w2.intoArray(t, ti + 32);
+            w3.intoArray(t, ti + 48);
+            FloatVector v = FloatVector.broadcast(F512, xs[xb + 6 * i + 0]);
+            a00 = w0.fma(v, a00); a01 = w1.fma(v, a01); a02 = w2.fma(v, a02); a03 = w3.fma(v, a03);
+            v = FloatVector.broadcast(F512, xs[xb + 6 * i + 1]);
+            a10 = w0.fma(v, a10); a11 = w1.fma(v, a11); a12 = w2.fma(v, a12); a13 = w3.fma(v, a13);
+            v = FloatVector.broadcast(F512, xs[xb + 6 * i + 2]);
+            a20 = w0.fma(v, a20); a21 = w1.fma(v, a21); a22 = w2.fma(v, a22); a23 = w3.fma(v, a23);
+            v = FloatVector.broadcast(F512, xs[xb + 6 * i + 3]);
+            a30 = w0.fma(v, a30); a31 = w1.fma(v, a31); a32 = w2.fma(v, a32); a33 = w3.fma(v, a33);
+            v = FloatVector.broadcast(F512, xs[xb + 6 * i + 4]);
+            a40 = w0.fma(v, a40); a41 = w1.fma(v, a41); a42 = w2.fma(v, a42); a43 = w3.fma(v, a43);
+            v = FloatVector.broadcast(F512, xs[xb + 6 * i + 5]);
+            a50 = w0.fma(v, a50); a51 = w1.fma(v, a51); a52 = w2.fma(v, a52); a53 = w3.fma(v, a53);
+        }
+        touched = sink;
+        a00.intoArray(acc, c0); a01.intoArray(acc, c0 + 1 * 16); a02.intoArray(acc, c0 + 2 * 16); a03.intoArray(acc, c0 + 3 * 16);
+        a10.intoArray(acc, c1); a11.intoArray(acc, c1 + 1 * 16); a12.intoArray(acc, c1 + 2 * 16); a13.intoArray(acc, c1 + 3 * 16);
+        a20.intoArray(acc, c2); a21.intoArray(acc, c2 + 1 * 16); a22.intoArray(acc, c2 + 2 * 16); a23.intoArray(acc, c2 + 3 * 16);
+        a30.intoArray(acc, c3); a31.intoArray(acc, c3 + 1 * 16); a32.intoArray(acc, c3 + 2 * 16); a33.intoArray(acc, c3 + 3 * 16);
+        a40.intoArray(acc, c4); a41.intoArray(acc, c4 + 1 * 16); a42.intoArray(acc, c4 + 2 * 16); a43.intoArray(acc, c4 + 3 * 16);
+        a50.intoArray(acc, c5); a51.intoArray(acc, c5 + 1 * 16); a52.intoArray(acc, c5 + 2 * 16); a53.intoArray(acc, c5 + 3 * 16);
     }
 
     private static final VectorSpecies<Short> HALF_S = ShortVector.SPECIES_256;

@@ -100,6 +100,27 @@ public final class Threads implements AutoCloseable {
         if (f != null) throw new RuntimeException(f);
     }
 
+    /**
+     * Runs {@code body} over [0, n) in pieces of {@code grain} indices handed out one at a time to
+     * whichever thread is free, so that a slower core (this machine's cores are shared with
+     * neighbours) takes fewer pieces instead of keeping the other waiting. Each index runs once, on
+     * some thread: what it computes must not depend on which.
+     */
+    public void forEachPiece(int n, int grain, Range body) {
+        int g = Math.max(1, grain);
+        int pieces = (n + g - 1) / g;
+        if (pieces <= 1 || parallelism == 1) {
+            body.run(0, n);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        forRange(parallelism, 1, (from, to) -> {
+            for (int i = next.getAndIncrement(); i < pieces; i = next.getAndIncrement()) {
+                body.run(i * g, Math.min(n, (i + 1) * g));
+            }
+        });
+    }
+
     private void work(int share) {
         long seen = 0;
         while (true) {

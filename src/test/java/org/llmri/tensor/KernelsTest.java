@@ -36,7 +36,7 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"F32, 77, 40, 13", "F16, 130, 64, 7", "BF16, 65, 33, 1", "F16, 768, 768, 32", "F32, 70, 4096, 71"})
+    @CsvSource({"F32, 77, 40, 13", "F16, 130, 64, 7", "BF16, 65, 33, 1", "F16, 768, 768, 32", "F32, 70, 4096, 71", "F16, 70, 3072, 50", "F16, 65, 97, 13"})
     void linearMatchesADoubleReferenceAndEachRowIsTheSameInAnyBatch(Storage st, int out, int in, int rows) {
         SplittableRandom rng = new SplittableRandom(out * 31L + in);
         try (Arena arena = Arena.ofShared(); Threads threads = new Threads(2)) {
@@ -95,8 +95,8 @@ class KernelsTest {
 
     /**
      * Every finite float16 below 64 in magnitude (subnormals, both zeros, the largest that fit) is packed
-     * as shifted pairs and must come back bit for bit: through the chunked widening (a batch of rows)
-     * and through the one-row path that widens in registers. Multiplying by a one-hot row reads a
+     * as shifted pairs and must come back bit for bit: through the six-row tile that widens a chunk as
+     * it uses it, the rows that read that chunk back, and the one-row path that widens in registers. Multiplying by a one-hot row reads a
      * column of W exactly (but for -0, which an FMA chain started at +0 turns into +0).
      */
     @org.junit.jupiter.api.Test
@@ -116,15 +116,18 @@ class KernelsTest {
             for (int c = 0; c < k; c++) {
                 float[] oneHot = new float[k];
                 oneHot[c] = 1f;
-                float[] batch = new float[3 * k];
+                // seven rows: the first six widen the chunk in registers, the seventh reads it back
+                float[] batch = new float[7 * k];
                 System.arraycopy(oneHot, 0, batch, k, k);
-                float[] alone = new float[n], inBatch = new float[3 * n];
+                System.arraycopy(oneHot, 0, batch, 6 * k, k);
+                float[] alone = new float[n], inBatch = new float[7 * n];
                 Kernels.linear(threads, oneHot, 1, p, null, alone);
-                Kernels.linear(threads, batch, 3, p, null, inBatch);
+                Kernels.linear(threads, batch, 7, p, null, inBatch);
                 for (int o = 0; o < n; o++) {
                     int want = Float.floatToRawIntBits(0f + weight(m, o, c)); // sums start at +0, so -0 reads +0
                     assertThat(Float.floatToRawIntBits(alone[o])).as("output %d step %d", o, c).isEqualTo(want);
-                    assertThat(Float.floatToRawIntBits(inBatch[n + o])).as("output %d step %d in a batch", o, c).isEqualTo(want);
+                    assertThat(Float.floatToRawIntBits(inBatch[n + o])).as("output %d step %d in a six-row tile", o, c).isEqualTo(want);
+                    assertThat(Float.floatToRawIntBits(inBatch[6 * n + o])).as("output %d step %d after the tile", o, c).isEqualTo(want);
                 }
             }
         }
