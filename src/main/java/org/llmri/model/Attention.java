@@ -52,7 +52,6 @@ final class Attention {
         float sum = 0f;
         for (int j = 0; j < len; j++) sum += scores[j];
         float inv = 1f / sum;
-        java.util.Arrays.fill(ctx, qo, qo + hd, 0f);
-        for (int j = 0; j < len; j++) Kernels.axpy(scores[j] * inv, values, at + j * hd, ctx, qo, hd);
+        Kernels.weightedSum(scores, inv, len, values, at, hd, ctx, qo);
     }
 }

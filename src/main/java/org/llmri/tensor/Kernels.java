@@ -123,8 +123,8 @@ public final class Kernels {
         return r;
     }
 
-    /** Bytes of input rows kept hot per block of rows (a share of the 2 MB L2). */
-    static final int X_BLOCK_BYTES = 512 << 10;
+    /** Bytes of input rows kept hot per block of rows: half the 2 MB L2 (measured: prefill 10% faster than with 512 KB, 1.5 MB no better). */
+    static final int X_BLOCK_BYTES = 1 << 20;
 
     /** Panel width: the rows kernels index the widened chunk and the accumulators with it as a constant. */
     static final int PW = 4 * L;
@@ -161,10 +161,15 @@ public final class Kernels {
         int valid = Math.min(pw, n - o);
         for (int i = rowFrom; i < rowTo; i++) {
             int base = i * n + o;
-            System.arraycopy(acc, i * pw, y, base, valid);
-            if (bias != null) {
-                for (int j = 0; j < valid; j++) y[base + j] += bias[o + j];
+            if (bias == null) {
+                System.arraycopy(acc, i * pw, y, base, valid);
+                continue;
             }
+            int j = 0;
+            for (; j + L <= valid; j += L) {
+                FloatVector.fromArray(S, acc, i * pw + j).add(FloatVector.fromArray(S, bias, o + j)).intoArray(y, base + j);
+            }
+            for (; j < valid; j++) y[base + j] = acc[i * pw + j] + bias[o + j];
         }
     }
 
@@ -669,6 +674,32 @@ public final class Kernels {
             FloatVector.fromArray(S, a, i).add(FloatVector.fromArray(S, b, i)).intoArray(a, i);
         }
         for (; i < n; i++) a[i] += b[i];
+    }
+
+    /**
+     * out[oo + d] = sum over j < len of (w[j] * scale) * rows[at + j * n + d], for d < n: attention's
+     * probabilities times the values. Each output is one FMA chain over j from 0, as a loop of axpy
+     * calls gives, but a head of 4L values is kept in registers rather than stored and reloaded for every
+     * position (which chained each step through a store and a load).
+     */
+    public static void weightedSum(float[] w, float scale, int len, float[] rows, int at, int n, float[] out, int oo) {
+        if (n == 4 * L) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+            for (int j = 0, r = at; j < len; j++, r += n) {
+                FloatVector p = FloatVector.broadcast(S, w[j] * scale);
+                c0 = FloatVector.fromArray(S, rows, r).fma(p, c0);
+                c1 = FloatVector.fromArray(S, rows, r + L).fma(p, c1);
+                c2 = FloatVector.fromArray(S, rows, r + 2 * L).fma(p, c2);
+                c3 = FloatVector.fromArray(S, rows, r + 3 * L).fma(p, c3);
+            }
+            c0.intoArray(out, oo);
+            c1.intoArray(out, oo + L);
+            c2.intoArray(out, oo + 2 * L);
+            c3.intoArray(out, oo + 3 * L);
+            return;
+        }
+        java.util.Arrays.fill(out, oo, oo + n, 0f);
+        for (int j = 0; j < len; j++) axpy(w[j] * scale, rows, at + j * n, out, oo, n);
     }
 
     /** a[ao + i] += s * b[bo + i] over [0, n). */
