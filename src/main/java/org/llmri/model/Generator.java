@@ -93,10 +93,17 @@ public final class Generator {
             OptModel.Output o = model.forward(step, cache, hook);
             int m = step.outputs();
             int[] chosen = new int[m];
+            Step chooser = step;
+            // each output row is its own sequence with its own random stream, so rows choose in parallel
+            model.threads().forRange(m, 1, (from, to) -> {
+                for (int j = from; j < to; j++) {
+                    int seq = chooser.outputSequence()[j] - firstSequence;
+                    chosen[j] = s.sampling().choose(o.logits(), j * o.vocab(), o.vocab(), banned, rngs[seq]);
+                }
+            });
             for (int j = 0; j < m; j++) {
                 int seq = step.outputSequence()[j] - firstSequence;
-                int tok = s.sampling().choose(o.logits(), j * o.vocab(), o.vocab(), banned, rngs[seq]);
-                chosen[j] = tok;
+                int tok = chosen[j];
                 out[seq][produced[seq]++] = tok;
                 if (produced[seq] == s.maxNewTokens() || (s.stopAtEos() && tok == eos)) done[seq] = true;
             }

@@ -130,11 +130,13 @@ public final class OptModel implements AutoCloseable {
                 attnIn = x;
             }
             Kernels.linear(threads, attnIn, n, L.qkv, L.qkvb, qkv);
-            for (int r = 0; r < n; r++) {
-                System.arraycopy(qkv, 3 * r * h, q, r * h, h);
-                System.arraycopy(qkv, (3 * r + 1) * h, k, r * h, h);
-                System.arraycopy(qkv, (3 * r + 2) * h, v, r * h, h);
-            }
+            threads.forRange(n, 1, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    System.arraycopy(qkv, 3 * r * h, q, r * h, h);
+                    System.arraycopy(qkv, (3 * r + 1) * h, k, r * h, h);
+                    System.arraycopy(qkv, (3 * r + 2) * h, v, r * h, h);
+                }
+            });
             if (hook != null) {
                 hook.at(TapPoint.Q_PROJ, li, q, h, step);
                 hook.at(TapPoint.K_PROJ, li, k, h, step);
