@@ -469,7 +469,7 @@ public final class Kernels {
      * time); here the loads, with plain loads READ_AHEAD bytes on as in twoPanels, overlap the tile's FMAs.
      */
     private static void rows6Widen(float[] xs, int r, int k, int k0, int k1, MemorySegment m, long even, long odd, float[] t, float[] acc, boolean first) {
-        int pw = 64;
+        final int pw = PW;
         int c0 = r * pw;
         FloatVector a00 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c0), a01 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c0 + 1 * 16), a02 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c0 + 2 * 16), a03 = first ? FloatVector.zero(F512) : FloatVector.fromArray(F512, acc, c0 + 3 * 16);
         int c1 = (r + 1) * pw;

@@ -104,9 +104,11 @@ public final class Threads implements AutoCloseable {
      * Runs {@code body} over [0, n) in pieces of {@code grain} indices handed out one at a time to
      * whichever thread is free, so that a slower core (this machine's cores are shared with
      * neighbours) takes fewer pieces instead of keeping the other waiting. Each index runs once, on
-     * some thread: what it computes must not depend on which.
+     * some thread: what it computes must not depend on which. With one thread, or one piece, the whole
+     * range runs in one call.
      */
     public void forEachPiece(int n, int grain, Range body) {
+        if (n <= 0) return;
         int g = Math.max(1, grain);
         int pieces = (n + g - 1) / g;
         if (pieces <= 1 || parallelism == 1) {
