@@ -139,11 +139,11 @@ public final class Kernels {
         float[] acc = s.acc(rowTo * pw);
         // converting chunk by chunk keeps the weight stream flowing between bursts of FMAs, so the
         // hardware prefetcher overlaps memory with compute; each output is still one FMA chain over k
+        int sixEnd = rowFrom + sixes(rowTo - rowFrom);
         for (int k0 = 0; k0 < k; k0 += CHUNK) {
             int k1 = Math.min(k, k0 + CHUNK);
             boolean first = k0 == 0;
             int r = rowFrom;
-            int sixEnd = rowFrom + sixes(rowTo - rowFrom);
             if (w.format() == PackedMatrix.Format.F16_PAIRS && L == 16 && sixEnd > r) {
                 // the first six rows widen the chunk as they use it, so its fetch from memory overlaps
                 // their FMAs; the rows after them read the widened chunk back from L1
@@ -159,18 +159,20 @@ public final class Kernels {
         }
         int o = p * pw;
         int valid = Math.min(pw, n - o);
-        for (int i = rowFrom; i < rowTo; i++) {
-            int base = i * n + o;
-            if (bias == null) {
-                System.arraycopy(acc, i * pw, y, base, valid);
-                continue;
-            }
-            int j = 0;
-            for (; j + L <= valid; j += L) {
-                FloatVector.fromArray(S, acc, i * pw + j).add(FloatVector.fromArray(S, bias, o + j)).intoArray(y, base + j);
-            }
-            for (; j < valid; j++) y[base + j] = acc[i * pw + j] + bias[o + j];
+        for (int i = rowFrom; i < rowTo; i++) withBias(acc, i * pw, bias, o, y, i * n + o, valid);
+    }
+
+    /** y[to + j] = src[from + j] + bias[o + j] for j < n (a plain copy when bias is null). */
+    private static void withBias(float[] src, int from, float[] bias, int o, float[] y, int to, int n) {
+        if (bias == null) {
+            System.arraycopy(src, from, y, to, n);
+            return;
         }
+        int j = 0;
+        for (; j + L <= n; j += L) {
+            FloatVector.fromArray(S, src, from + j).add(FloatVector.fromArray(S, bias, o + j)).intoArray(y, to + j);
+        }
+        for (; j < n; j++) y[to + j] = src[from + j] + bias[o + j];
     }
 
     /**
@@ -376,12 +378,7 @@ public final class Kernels {
     private static void store(float[] out, PackedMatrix w, int p, float[] bias, float[] y) {
         int pw = w.width(), o = p * pw;
         int valid = Math.min(pw, w.rows() - o);
-        int from = (p % 2) * pw;
-        if (bias == null) {
-            System.arraycopy(out, from, y, o, valid);
-        } else {
-            for (int j = 0; j < valid; j++) y[o + j] = out[from + j] + bias[o + j];
-        }
+        withBias(out, (p % 2) * pw, bias, o, y, o, valid);
     }
 
     /**
@@ -486,8 +483,7 @@ public final class Kernels {
         long last = m.byteSize() - 4;
         int sink = 0;
         for (int i = k0; i < k1; i++) {
-            int ti = (i - k0) * pw;
-            int s = i - k0;
+            int s = i - k0, ti = s * pw;
             long o = ((s & 1) == 0 ? even : odd) + (s >> 1) * 128L;
             sink ^= m.get(ValueLayout.JAVA_INT_UNALIGNED, Math.min(last, o + READ_AHEAD));
             sink ^= m.get(ValueLayout.JAVA_INT_UNALIGNED, Math.min(last, o + READ_AHEAD + 64));
