@@ -131,7 +131,11 @@ class ModelResolverTest {
         List<FakeHub.Request> cdn = hub.requests().stream().filter(r -> r.server().equals("cdn")).toList();
         assertThat(cdn).hasSize(2);
         assertThat(cdn.get(0).range()).isNull();
-        assertThat(cdn.get(1).range()).isEqualTo("bytes=100000-");
+        // it resumes from what it kept: the server sent 100,000 bytes before dropping the connection, but
+        // how many of them reach the client before the reset depends on timing (seen: 98,224)
+        assertThat(cdn.get(1).range()).matches("bytes=[1-9]\\d*-");
+        long resumedAt = Long.parseLong(cdn.get(1).range().replaceAll("bytes=(\\d+)-", "$1"));
+        assertThat(resumedAt).isBetween(1L, 100_000L);
         assertThat(storage().resolve("blobs/" + FakeHub.sha256(weights) + ".incomplete")).doesNotExist();
     }
 
