@@ -60,7 +60,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             // like the peer's forward hooks (one clone per module output), the recorder copies every tap's
             // values at the generating position into its buffer, from which a scan writes them to disk
-            Recorder recorder = record.equals("none") ? null : new Recorder(TapSet.select(m.model().taps(), record));
+            Recorder recorder = record.equals("none") ? null : new Recorder(TapSet.select(m.model().taps(), record), m.model().threads());
             Generator gen = new Generator(m.model());
             var settings = new Generator.Settings(newTokens, Sampling.GREEDY, true, false, 0);
             var out = spec.commandLine().getOut();

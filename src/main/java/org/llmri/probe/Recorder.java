@@ -3,6 +3,7 @@ package org.llmri.probe;
 import org.llmri.model.ForwardHook;
 import org.llmri.model.Step;
 import org.llmri.model.TapPoint;
+import org.llmri.tensor.Threads;
 
 /**
  * Copies the chosen taps' values at a step's output rows (the positions that produce the next token)
@@ -13,8 +14,19 @@ public final class Recorder implements ForwardHook {
     private final int[][] index; // [point][layer + 1] -> offset in the unit vector, or -1
     private float[] buffer = new float[0];
     private int outputs;
+    private final Threads threads; // null: copy on the calling thread
 
     public Recorder(TapSet set) {
+        this(set, null);
+    }
+
+    /**
+     * A recorder that copies a step's output rows on the model's threads. At batch 32 the copies write
+     * 20 MB a step to memory; on the calling thread alone they took 7% of generation time while the
+     * other core waited.
+     */
+    public Recorder(TapSet set, Threads threads) {
+        this.threads = threads;
         this.set = set;
         this.index = new int[TapPoint.values().length][set.layers() + 1];
         for (int[] a : index) java.util.Arrays.fill(a, -1);
@@ -38,9 +50,15 @@ public final class Recorder implements ForwardHook {
             if (buffer.length < m * units) buffer = new float[m * units];
             outputs = m;
         }
-        for (int o = 0; o < m; o++) {
-            System.arraycopy(values, step.outputRows()[o] * width, buffer, o * units + off, width);
+        float[] to = buffer;
+        int[] rows = step.outputRows();
+        if (threads == null || m < 2) {
+            for (int o = 0; o < m; o++) System.arraycopy(values, rows[o] * width, to, o * units + off, width);
+            return;
         }
+        threads.forRange(m, 1, (from, end) -> {
+            for (int o = from; o < end; o++) System.arraycopy(values, rows[o] * width, to, o * units + off, width);
+        });
     }
 
     /** The unit vector of output o of the last step: {@code buffer()[o * units() ...]}. */

@@ -145,7 +145,7 @@ public final class Scanner {
                 : new Sampling(false, (float) g.temperature(), g.topK(), (float) g.topP());
         // a fixed number of time points per prompt: generation never stops early (EOS suppressed or not)
         Generator.Settings settings = new Generator.Settings(perPrompt, sampling, g.suppressEos(), false, g.batchSize());
-        Recorder recorder = new Recorder(taps);
+        Recorder recorder = new Recorder(taps, model.model().threads());
         Npy.Dtype dtype = study.storageDtype() == StorageDtype.F16 ? Npy.Dtype.F16 : Npy.Dtype.F32;
         Path npy = ds.activations(run.taskId(), run.run());
         List<int[]> generated;

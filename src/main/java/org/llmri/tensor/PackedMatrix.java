@@ -2,6 +2,7 @@ package org.llmri.tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
@@ -56,12 +57,25 @@ public final class PackedMatrix {
         return pack(java.util.List.of(m), arena);
     }
 
+    /** Packs into memory of the arena's lifetime (in huge pages where Linux offers them). */
+    public static PackedMatrix pack(java.util.List<Matrix> parts, Arena arena) {
+        return pack(parts, (bytes, alignment) -> HugePages.allocate(arena, bytes));
+    }
+
+    /**
+     * An allocator for many matrices that live as long as the arena: it packs them side by side in huge
+     * pages, which they then share.
+     */
+    public static SegmentAllocator weightMemory(Arena arena) {
+        return HugePages.slabs(arena);
+    }
+
     /**
      * Packs matrices with the same number of columns stacked row-wise as one (rows of the first, then
      * the second, ...): q, k and v projections packed together are one matmul per layer instead of
      * three. Parts stored differently are packed as float32.
      */
-    public static PackedMatrix pack(java.util.List<Matrix> parts, Arena arena) {
+    public static PackedMatrix pack(java.util.List<Matrix> parts, SegmentAllocator memory) {
         int w = panelWidth();
         int k = parts.getFirst().cols();
         int n = 0;
@@ -77,7 +91,8 @@ public final class PackedMatrix {
             case F16 -> parts.stream().allMatch(PackedMatrix::fitsPairs) ? Format.F16_PAIRS : Format.F32;
         };
         int panels = (n + w - 1) / w;
-        MemorySegment out = HugePages.allocate(arena, (long) panels * w * k * format.bytes);
+        // zeroed memory: a last panel's columns past the last output stay zero
+        MemorySegment out = memory.allocate((long) panels * w * k * format.bytes, 64);
         int l = Kernels.L;
         int o = 0;
         for (Matrix m : parts) {

@@ -55,7 +55,8 @@ class GenerationAndInterventionTest {
         List<Generator.Prompt> prompts = new ArrayList<>();
         for (int i = 0; i < PROMPTS.length; i++) prompts.add(new Generator.Prompt(PROMPTS[i], 1000 + i));
         List<int[]> batched = new ArrayList<>();
-        List<float[][]> bv = run(prompts, s, new Recorder(all), null, batched);
+        // the batch is recorded on the model's threads, each prompt alone on the calling thread
+        List<float[][]> bv = run(prompts, s, new Recorder(all, model.model().threads()), null, batched);
         for (int i = 0; i < PROMPTS.length; i++) {
             List<int[]> alone = new ArrayList<>();
             List<float[][]> av = run(List.of(prompts.get(i)), s, new Recorder(all), null, alone);
