@@ -43,6 +43,7 @@ public final class Scanner {
     public record Subject(String argument, String revision, String commit, String weightsSha256) {}
 
     private final LoadedModel model;
+    private Generator generator;
     private final TextTokenizer tokenizer;
     private final Subject subject;
     private final ScanListener listener;
@@ -157,7 +158,8 @@ public final class Scanner {
                 }
                 listener.recorded(step.outputs());
             };
-            Generator gen = new Generator(model.model());
+            if (generator == null) generator = new Generator(model.model()); // one KV cache for every run
+            Generator gen = generator;
             if (study.context() == ContextMode.CONTINUOUS) {
                 generated = continuous(gen, promptIds, settings, study.seed(), run, recorder, toDisk);
             } else {

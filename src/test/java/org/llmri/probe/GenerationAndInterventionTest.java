@@ -69,6 +69,32 @@ class GenerationAndInterventionTest {
     }
 
     @Test
+    void aGeneratorsSecondCallIsNotTouchedByWhatItsFirstLeftInTheCache() {
+        TapSet all = TapSet.select(model.model().taps(), "all");
+        var s = new Generator.Settings(5, Sampling.GREEDY, true, false, 0);
+        List<Generator.Prompt> first = new ArrayList<>(), second = new ArrayList<>();
+        for (int i = 0; i < PROMPTS.length; i++) first.add(new Generator.Prompt(PROMPTS[PROMPTS.length - 1 - i], i));
+        for (int i = 0; i < 3; i++) second.add(new Generator.Prompt(PROMPTS[i], i));
+        Generator reused = new Generator(model.model());
+        reused.generate(first, new Generator.Settings(9, Sampling.GREEDY, true, false, 0), null, null);
+        Recorder again = new Recorder(all);
+        List<float[][]> values = new ArrayList<>();
+        for (int i = 0; i < 3; i++) values.add(new float[5][]);
+        List<int[]> tokens = reused.generate(second, s, again, (step, chosen) -> {
+            for (int o = 0; o < step.outputs(); o++) {
+                values.get(step.outputSequence()[o])[step.outputTokenIndex()[o]] =
+                        java.util.Arrays.copyOfRange(again.buffer(), again.offsetOf(o), again.offsetOf(o) + again.units());
+            }
+        });
+        List<int[]> freshTokens = new ArrayList<>();
+        List<float[][]> fresh = run(second, s, new Recorder(all), null, freshTokens);
+        for (int i = 0; i < 3; i++) {
+            assertThat(tokens.get(i)).as("prompt " + i).containsExactly(freshTokens.get(i));
+            for (int t = 0; t < 5; t++) assertThat(values.get(i)[t]).as("prompt " + i + " token " + t).containsExactly(fresh.get(i)[t]);
+        }
+    }
+
+    @Test
     void samplingWithTheSameSeedRepeatsAndAnotherSeedDiffers() {
         var s = new Generator.Settings(20, new Sampling(false, 1.5f, 0, 1f), true, false, 0);
         List<int[]> a = new Generator(model.model()).generate(List.of(new Generator.Prompt(PROMPTS[0], 42)), s, null, null);
