@@ -53,8 +53,8 @@ final class HugePages {
     static MemorySegment allocate(Arena arena, long bytes) {
         if (bytes < HUGE || MMAP == null) return arena.allocate(bytes, 64);
         // the whole mapping is advised, its last partial huge page included: a tail left in 4 KiB pages
-        // (as it was: a third of the 3.5 MB q/k/v matrix) costs a TLB walk every 4 KiB, and under a
-        // hypervisor those walks made the first row tile of a 32-row matmul wait 4x longer on memory
+        // (as it was: 1.5 MB of the 3.5 MB q/k/v matrix) costs a TLB walk every 4 KiB, slow under a
+        // hypervisor (one core's 32-row matmul: about 60 GFLOP/s with the tails so, 80 without)
         long advised = (bytes + HUGE - 1) / HUGE * HUGE;
         long mapped = advised + HUGE; // room to start on a 2 MiB boundary
         MemorySegment base;

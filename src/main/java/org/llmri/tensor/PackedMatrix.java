@@ -73,7 +73,8 @@ public final class PackedMatrix {
     /**
      * Packs matrices with the same number of columns stacked row-wise as one (rows of the first, then
      * the second, ...): q, k and v projections packed together are one matmul per layer instead of
-     * three. Parts stored differently are packed as float32.
+     * three. Parts stored differently are packed as float32. {@code memory} must hand out zeroed
+     * segments, as an Arena and {@link #weightMemory} do.
      */
     public static PackedMatrix pack(java.util.List<Matrix> parts, SegmentAllocator memory) {
         int w = panelWidth();
