@@ -11,13 +11,14 @@ import org.llmri.glm.Correction;
 import org.llmri.glm.DesignMatrix;
 import org.llmri.glm.Drift;
 import org.llmri.glm.GlmAnalysis;
-import org.llmri.glm.GlmDataset;
 import org.llmri.glm.GlmOptions;
 import org.llmri.glm.GlmOutputs;
 import org.llmri.glm.Hrf;
 import org.llmri.glm.NoiseModel;
 import org.llmri.glm.ProgressListener;
 import org.llmri.glm.Tail;
+import org.llmri.io.FolderLock;
+import org.llmri.study.GlmStage;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -127,7 +128,7 @@ public final class GlmCommand implements Callable<Integer> {
         try (Bars bars = new Bars()) {
             if (input.dataset != null) {
                 Path o = out != null ? out : input.dataset.resolve("glm");
-                GlmOutputs.DatasetOutput r = GlmDataset.run(input.dataset, o, opts, bars);
+                GlmOutputs.DatasetOutput r = GlmStage.run(input.dataset, o, opts, bars);
                 bars.close();
                 for (GlmOutputs.TaskOutput t : r.tasks()) {
                     for (GlmOutputs.LevelOutput l : t.runs()) report(outW, l);
@@ -138,7 +139,10 @@ public final class GlmCommand implements Callable<Integer> {
                 Single s = input.single;
                 if (out == null) throw new LlmriException("--out is required with --data");
                 if ((s.events == null) == (s.design == null)) throw new LlmriException("give exactly one of --events and --design");
-                GlmOutputs.LevelOutput l = GlmAnalysis.run(s.data, s.events, s.design, s.mask, s.units, s.prefix, out, opts, bars);
+                GlmOutputs.LevelOutput l;
+                try (FolderLock lock = FolderLock.acquire(out, "glm")) {
+                    l = GlmAnalysis.run(s.data, s.events, s.design, s.mask, s.units, s.prefix, out, opts, bars);
+                }
                 bars.close();
                 report(outW, l);
                 outW.println("maps in " + out);

@@ -1,16 +1,13 @@
 package org.llmri.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.llmri.LlmriException;
-import org.llmri.model.LoadedModel;
-import org.llmri.model.tokenizer.TextTokenizer;
+import org.llmri.dataset.Dataset;
 import org.llmri.paradigm.Study;
-import org.llmri.scan.Dataset;
 import org.llmri.scan.ScanListener;
-import org.llmri.scan.Scanner;
+import org.llmri.study.ScanStage;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,53 +33,51 @@ public final class ScanCommand implements Callable<Integer> {
         boolean resuming = resume != null;
         if (resuming) {
             if (source.given()) throw new LlmriException("--resume takes the study from DIR/study.yaml; give no study");
-            Path saved = resume.resolve(Dataset.STUDY_FILE);
-            if (!Files.isRegularFile(saved)) throw new LlmriException(resume + ": no study.yaml here, so nothing to resume");
-            study = Study.load(saved);
+            study = ScanStage.saved(resume, source.model);
             target = resume;
         } else {
             study = source.study();
             if (out == null) throw new LlmriException("--out DIR is required");
             target = out;
         }
-        if (resuming && source.model != null) study = study.withModel(source.model);
         scan(study, target, resuming, spec.commandLine().getOut());
         return 0;
     }
 
-    /** Scans (or resumes) with a progress bar; shared with {@code llmri study}. */
+    /** Scans (or resumes) with a progress bar. */
     static Dataset scan(Study study, Path target, boolean resume, java.io.PrintWriter out) {
-        org.llmri.model.hub.ResolvedModel resolved = Models.resolve(study.model());
-        try (LoadedModel m = LoadedModel.open(resolved.dir());
-             TextTokenizer tok = Models.tokenizer(resolved.dir())) {
-            String sha = org.llmri.model.Sha256.ofFiles(m.weights().files());
-            Scanner.Subject subject = new Scanner.Subject(study.model(), resolved.revision(), resolved.commit(), sha);
-            ProgressBar[] bar = new ProgressBar[1];
-            ScanListener listener = new ScanListener() {
-                @Override
-                public void started(long total, long done) {
-                    bar[0] = Progress.bar("scan", total, null, 1);
-                    bar[0].stepTo(done);
-                }
+        Dataset ds;
+        try (ScanBar bar = new ScanBar()) {
+            ds = ScanStage.scan(study, target, resume, bar);
+        }
+        out.printf("wrote %s: %d runs, subject sub-%s%n", target, study.plan().runs().size(), ds.subject());
+        return ds;
+    }
 
-                @Override
-                public void recorded(long n) {
-                    bar[0].stepBy(n);
-                }
+    /** The scan's progress bar on stderr. */
+    static final class ScanBar implements ScanListener, AutoCloseable {
+        private ProgressBar bar;
 
-                @Override
-                public void run(String label, boolean skipped) {
-                    bar[0].setExtraMessage(skipped ? label + " (done)" : label);
-                }
-            };
-            Dataset ds;
-            try {
-                ds = new Scanner(m, tok, subject, listener).scan(study, target, resume);
-            } finally {
-                if (bar[0] != null) bar[0].close();
-            }
-            out.printf("wrote %s: %d runs, subject sub-%s%n", target, study.plan().runs().size(), ds.subject());
-            return ds;
+        @Override
+        public void started(long total, long done) {
+            bar = Progress.bar("scan", total, null, 1);
+            bar.stepTo(done);
+        }
+
+        @Override
+        public void recorded(long n) {
+            bar.stepBy(n);
+        }
+
+        @Override
+        public void run(String label, boolean skipped) {
+            bar.setExtraMessage(skipped ? label + " (done)" : label);
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) bar.close();
+            bar = null;
         }
     }
 }

@@ -6,12 +6,12 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.llmri.glm.Correction;
 import org.llmri.glm.GlmOptions;
-import org.llmri.glm.GlmOutputs;
 import org.llmri.glm.NoiseModel;
+import org.llmri.glm.ProgressListener;
 import org.llmri.paradigm.Study;
-import org.llmri.scan.Dataset;
-import org.llmri.study.GlmStage;
+import org.llmri.scan.ScanListener;
 import org.llmri.study.StudyAnalysis;
+import org.llmri.study.StudyPipeline;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -55,18 +55,29 @@ public final class StudyCommand implements Callable<Integer> {
                 .withPermutations(permutations, seed);
     }
 
-    /** The pipeline; shared with {@code llmri demo}. */
+    /** Runs the pipeline with progress bars, then prints what it found; shared with {@code llmri demo}. */
     static StudyAnalysis.Result run(Study study, Path out, GlmOptions glmOptions, int permutations, long seed, PrintWriter w) {
-        Path scanDir = out.resolve("scan");
-        Dataset ds = ScanCommand.scan(study, scanDir, true, w);
-        GlmOutputs.DatasetOutput glm;
-        try (GlmCommand.Bars bars = new GlmCommand.Bars()) {
-            glm = GlmStage.run(scanDir, out.resolve("glm"), glmOptions, bars);
+        StudyAnalysis.Result r;
+        try (ScanCommand.ScanBar scanBar = new ScanCommand.ScanBar(); GlmCommand.Bars glmBars = new GlmCommand.Bars()) {
+            r = StudyPipeline.run(study, out, glmOptions, new StudyAnalysis.Settings(permutations, seed), new StudyPipeline.Listener() {
+                @Override
+                public ScanListener scan() {
+                    return scanBar;
+                }
+
+                @Override
+                public ProgressListener glm() {
+                    return glmBars;
+                }
+
+                @Override
+                public void stage(String message) {
+                    scanBar.close();
+                    glmBars.close();
+                    System.err.println(message);
+                }
+            });
         }
-        w.println("GLM maps in " + out.resolve("glm"));
-        System.err.println("networks: overlap, repeatability and decoding (" + permutations + " permutations) ...");
-        StudyAnalysis.Result r = StudyAnalysis.run(study, ds, glm, glmOptions, out.resolve("report"),
-                new StudyAnalysis.Settings(permutations, seed));
         for (var n : r.networks()) w.printf("network %-16s %6d positive %6d negative units%n", n.task(), n.positiveCount(), n.negativeCount());
         if (r.decoding() != null) {
             for (var s : r.decoding().scores()) {

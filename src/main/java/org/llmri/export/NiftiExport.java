@@ -13,9 +13,11 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.zip.Deflater;
 import org.llmri.LlmriException;
-import org.llmri.glm.GlmDataset;
-import org.llmri.glm.ProgressListener;
-import org.llmri.glm.UnitLayout;
+import org.llmri.dataset.BidsNames;
+import org.llmri.dataset.Dataset;
+import org.llmri.dataset.RunFile;
+import org.llmri.dataset.Runs;
+import org.llmri.dataset.UnitLayout;
 import org.llmri.io.AtomicFile;
 import org.llmri.io.Nifti1;
 import org.llmri.io.Npy;
@@ -35,6 +37,12 @@ import org.llmri.io.Tsv;
  */
 public final class NiftiExport {
     private NiftiExport() {}
+
+    /** Progress in time points written. */
+    @FunctionalInterface
+    public interface ProgressListener {
+        void progress(String what, long done, long total);
+    }
 
     /** Compression level of .nii.gz: level 1 is several times faster than the default 6 and barely larger (zeros dominate). */
     public static final int GZIP_LEVEL = Deflater.BEST_SPEED;
@@ -56,15 +64,15 @@ public final class NiftiExport {
     /** What was written: the grid, the units, the masks (one per subject) and the runs. */
     public record Result(Path out, Nifti1.Geometry geometry, int units, List<Path> masks, List<RunOutput> runs) {}
 
-    private record Planned(GlmDataset.RunFile file, int timePoints) {
+    private record Planned(RunFile file, int timePoints) {
         String key() {
-            return "task-" + file.task() + "_run-" + file.run();
+            return file.label();
         }
     }
 
     /** Exports the runs of {@code datasetDir} chosen by {@code opts}; progress counts time points. */
     public static Result export(Path datasetDir, Options opts, ProgressListener progress) {
-        Path unitsTsv = datasetDir.resolve("units.tsv");
+        Path unitsTsv = datasetDir.resolve(Dataset.UNITS_FILE);
         if (!Files.isRegularFile(unitsTsv)) {
             throw new LlmriException(unitsTsv + ": no such file (a scan dataset's unit table, with x, y, z per unit)");
         }
@@ -90,8 +98,8 @@ public final class NiftiExport {
         long done = 0;
         progress.progress("export", 0, total);
         for (Planned p : runs) {
-            GlmDataset.RunFile r = p.file();
-            String prefix = "sub-" + r.subject() + "_task-" + r.task() + "_run-" + r.run();
+            RunFile r = p.file();
+            String prefix = r.prefix();
             Path func = opts.out().resolve("sub-" + r.subject()).resolve("func");
             Path bold = func.resolve(prefix + "_bold" + ext);
             long before = done;
@@ -109,11 +117,11 @@ public final class NiftiExport {
 
     /** The selected runs, each checked (2D, one column per unit, a time axis NIfTI-1 can hold) before anything is written. */
     private static List<Planned> plan(Path datasetDir, Path unitsTsv, int units, List<String> select) {
-        List<GlmDataset.RunFile> all = GlmDataset.discover(datasetDir);
+        List<RunFile> all = Runs.complete(datasetDir);
         Set<String> unmatched = new LinkedHashSet<>(select);
         List<Planned> out = new ArrayList<>();
-        for (GlmDataset.RunFile r : all) {
-            String run = "task-" + r.task() + "_run-" + r.run(), task = "task-" + r.task();
+        for (RunFile r : all) {
+            String run = r.label(), task = "task-" + r.task();
             if (!select.isEmpty() && !select.contains(run) && !select.contains(task)) continue;
             unmatched.remove(run);
             unmatched.remove(task);
@@ -152,7 +160,7 @@ public final class NiftiExport {
 
     static final String DESCRIP = "llmri activations; time unit: 1 token (stored as 1 s)";
 
-    private static void writeSidecar(Path file, ObjectMapper json, GlmDataset.RunFile r, int timePoints, Path mask,
+    private static void writeSidecar(Path file, ObjectMapper json, RunFile r, int timePoints, Path mask,
                                      int units, List<String> kinds) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("RepetitionTime", 1);

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.llmri.LlmriException;
+import org.llmri.dataset.UnitLayout;
 import org.llmri.io.Nifti1;
 import org.llmri.io.RowMajorMatrix;
 
@@ -114,15 +115,6 @@ public final class GlmAnalysis {
 
     /** The BIDS prefix of a data file: its name without extension and without the trailing {@code _suffix}. */
     public static String bidsPrefix(Path data) {
-        String n = data.getFileName().toString();
-        for (String ext : new String[] {".nii.gz", ".nii", ".npy"}) {
-            if (n.toLowerCase(java.util.Locale.ROOT).endsWith(ext)) {
-                n = n.substring(0, n.length() - ext.length());
-                break;
-            }
-        }
-        int us = n.lastIndexOf('_');
-        if (us > 0 && !n.substring(us + 1).contains("-")) n = n.substring(0, us);
-        return n;
+        return org.llmri.dataset.BidsNames.prefixOf(data);
     }
 }

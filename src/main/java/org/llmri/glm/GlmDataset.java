@@ -1,16 +1,15 @@
 package org.llmri.glm;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.llmri.LlmriException;
+import org.llmri.dataset.UnitLayout;
+import org.llmri.dataset.BidsNames;
+import org.llmri.dataset.RunFile;
+import org.llmri.dataset.Runs;
 import org.llmri.io.RowMajorMatrix;
 import org.llmri.io.Tsv;
 
@@ -25,48 +24,15 @@ import org.llmri.io.Tsv;
 public final class GlmDataset {
     private GlmDataset() {}
 
-    private static final Pattern RUN = Pattern.compile("(sub-[A-Za-z0-9]+)_task-([A-Za-z0-9]+)_run-(\\d+)_activations\\.npy");
-
-    /** One run found in a dataset. */
-    public record RunFile(String subject, String task, int run, Path data, Path events) {}
-
-    /** Every run of the dataset, sorted by subject, task and run number. */
-    public static List<RunFile> discover(Path datasetDir) {
-        if (!Files.isDirectory(datasetDir)) throw new LlmriException(datasetDir + ": no such dataset folder");
-        List<RunFile> out = new ArrayList<>();
-        try (Stream<Path> subs = Files.list(datasetDir)) {
-            for (Path sub : subs.filter(p -> p.getFileName().toString().startsWith("sub-") && Files.isDirectory(p)).sorted().toList()) {
-                Path func = sub.resolve("func");
-                if (!Files.isDirectory(func)) continue;
-                try (Stream<Path> files = Files.list(func)) {
-                    for (Path f : files.sorted().toList()) {
-                        Matcher m = RUN.matcher(f.getFileName().toString());
-                        if (!m.matches()) continue;
-                        String stem = f.getFileName().toString().replace("_activations.npy", "");
-                        Path ev = func.resolve(stem + "_events.tsv");
-                        if (!Files.isRegularFile(ev)) throw new LlmriException(ev + ": no such file (the events of " + f.getFileName() + ")");
-                        out.add(new RunFile(m.group(1).substring(4), m.group(2), Integer.parseInt(m.group(3)), f, ev));
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new LlmriException(datasetDir + ": cannot list (" + e.getMessage() + ")");
-        }
-        if (out.isEmpty()) {
-            throw new LlmriException(datasetDir + ": no runs found (expected sub-<s>/func/sub-<s>_task-<t>_run-<n>_activations.npy)");
-        }
-        out.sort((a, b) -> {
-            int c = a.subject().compareTo(b.subject());
-            if (c == 0) c = a.task().compareTo(b.task());
-            return c != 0 ? c : Integer.compare(a.run(), b.run());
-        });
-        return out;
-    }
-
     /** Fits every task of every subject and writes maps, thresholds and {@code OUT/glm_summary.tsv}. */
     public static GlmOutputs.DatasetOutput run(Path datasetDir, Path outDir, GlmOptions opts, ProgressListener progress) {
+        return run(Runs.complete(datasetDir), datasetDir.resolve("units.tsv"), outDir, opts, progress);
+    }
+
+    /** As {@link #run(Path, Path, GlmOptions, ProgressListener)} for runs already found (and checked complete). */
+    public static GlmOutputs.DatasetOutput run(List<RunFile> found, Path unitsTsv, Path outDir, GlmOptions opts, ProgressListener progress) {
         Map<String, List<RunFile>> groups = new TreeMap<>();
-        for (RunFile r : discover(datasetDir)) groups.computeIfAbsent(r.subject() + "\u0000" + r.task(), k -> new ArrayList<>()).add(r);
+        for (RunFile r : found) groups.computeIfAbsent(r.subject() + "\u0000" + r.task(), k -> new ArrayList<>()).add(r);
         List<GlmOutputs.TaskOutput> tasks = new ArrayList<>();
         List<List<Object>> summary = new ArrayList<>();
         for (List<RunFile> runs : groups.values()) {
@@ -82,13 +48,13 @@ public final class GlmDataset {
                     DesignMatrix d = DesignMatrix.fromEvents(Events.read(r.events()), m.rows(), opts.designSpec(), r.data());
                     inputs.add(new MultiRunFit.RunInput(m, d));
                 }
-                UnitLayout layout = UnitLayout.forUnits(mats.get(0).cols(), datasetDir.resolve("units.tsv"));
+                UnitLayout layout = UnitLayout.forUnits(mats.get(0).cols(), unitsTsv);
                 ProgressListener pl = (what, done, total) -> progress.progress("task " + task + ": " + what, done, total);
                 MultiRunFit.Fitted f = MultiRunFit.fit(inputs, opts, pl);
                 List<GlmOutputs.LevelOutput> levels = new ArrayList<>();
                 for (int i = 0; i < runs.size(); i++) {
                     RunFile r = runs.get(i);
-                    String prefix = "sub-" + sub + "_task-" + task + "_run-" + r.run();
+                    String prefix = r.prefix();
                     MapWriter w = new MapWriter(dir, prefix, layout, opts.nifti());
                     Path design = w.design(inputs.get(i).design());
                     FitResult fit = f.fits().get(i);
@@ -108,7 +74,7 @@ public final class GlmDataset {
                         tContrasts.add(f.contrasts().get(c));
                         fixedMax.add(f.maxFixed() == null ? null : f.maxFixed()[c]);
                     }
-                    String prefix = "sub-" + sub + "_task-" + task;
+                    String prefix = BidsNames.taskPrefix(sub, task);
                     MapWriter w = new MapWriter(dir, prefix, layout, opts.nifti());
                     fixed = GlmAnalysis.writeLevel(w, prefix, 0, null, combined, tContrasts,
                             f.maxFixed() == null ? null : fixedMax.toArray(MaxT[]::new), null, opts);
@@ -147,7 +113,7 @@ public final class GlmDataset {
     public static SubsetResult fitSubset(Path datasetDir, String subject, String task, List<Integer> runNumbers,
                                          GlmOptions opts, ProgressListener progress) {
         List<RunFile> chosen = new ArrayList<>();
-        for (RunFile r : discover(datasetDir)) {
+        for (RunFile r : Runs.complete(datasetDir)) {
             if (r.subject().equals(subject) && r.task().equals(task) && runNumbers.contains(r.run())) chosen.add(r);
         }
         if (chosen.size() != runNumbers.size()) {

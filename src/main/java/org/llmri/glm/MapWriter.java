@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.llmri.dataset.UnitLayout;
 import org.llmri.io.Nifti1;
 import org.llmri.io.Npy;
 import org.llmri.io.Tsv;

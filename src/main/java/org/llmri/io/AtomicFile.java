@@ -94,7 +94,13 @@ public final class AtomicFile {
         if (m.contains("No space left")) return "disk full";
         if (e instanceof java.nio.file.NoSuchFileException) return "no such file or folder";
         if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
-        return e.getClass().getSimpleName() + ": " + m;
+        if (m.contains("Read-only file system")) return "read-only file system";
+        if (e instanceof java.nio.file.FileAlreadyExistsException) return "already exists";
+        if (e instanceof java.nio.file.NotDirectoryException) return "not a folder";
+        if (e instanceof java.nio.file.DirectoryNotEmptyException) return "folder not empty";
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getReason();
+        // the problem in words, never a Java class name
+        return e.getMessage() == null ? "input/output error" : m;
     }
 
     static void deleteQuietly(Path p) {

@@ -13,6 +13,6 @@ public record RunKey(String task, int run) implements Comparable<RunKey> {
 
     @Override
     public String toString() {
-        return "task-" + task + "_run-" + run;
+        return org.llmri.dataset.BidsNames.runLabel(task, run);
     }
 }

@@ -10,7 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.llmri.LlmriException;
+import org.llmri.dataset.Dataset;
+import org.llmri.dataset.Runs;
 import org.llmri.io.AtomicFile;
+import org.llmri.io.FolderLock;
 import org.llmri.io.Npy;
 import org.llmri.io.NpyWriter;
 import org.llmri.io.Tsv;
@@ -59,6 +62,12 @@ public final class Scanner {
     /** Scans the study into {@code out}; with {@code resume}, keeps the runs already complete there. */
     public Dataset scan(Study study, Path out, boolean resume) {
         study.validate();
+        try (FolderLock lock = FolderLock.acquire(out, "scan")) {
+            return scanLocked(study, out, resume);
+        }
+    }
+
+    private Dataset scanLocked(Study study, Path out, boolean resume) {
         Dataset ds = new Dataset(out, Dataset.subjectFor(study.model()));
         if (!resume && Files.exists(ds.description())) {
             throw new LlmriException(out + ": already holds a finished scan (dataset_description.json); choose another --out");
@@ -73,6 +82,10 @@ public final class Scanner {
             AtomicFile.writeString(ds.study(), studyYaml);
         }
         Tsv.writeIfChanged(ds.units(), TapSet.UNIT_COLUMNS, taps.unitRows());
+        List<List<Object>> planned = new ArrayList<>();
+        for (RunPlan run : plan.runs()) planned.add(List.of(run.taskId(), run.run(), run.timePoints()));
+        Tsv.writeIfChanged(ds.plan(), Runs.PLAN_COLUMNS, planned);
+        Map<RunPlan, List<int[]>> encoded = encodeAll(plan, ds, study.context() == ContextMode.CONTINUOUS);
 
         long total = plan.totalTimePoints();
         long done = 0;
@@ -92,7 +105,7 @@ public final class Scanner {
                 continue;
             }
             listener.run(run.label(), false);
-            scanRun(study, ds, run, taps);
+            scanRun(study, ds, run, taps, encoded.get(run));
         }
         writeDescription(ds, study);
         return ds;
@@ -129,18 +142,46 @@ public final class Scanner {
         }
     }
 
-    private void scanRun(Study study, Dataset ds, RunPlan run, TapSet taps) {
+    /**
+     * Tokenizes every prompt of every run before the first is scanned, and checks that each fits the model's
+     * context with its new tokens (with a continuous context, the whole run must fit), so a bad prompt stops
+     * the scan at start-up, named by task and prompt id, not when its run is reached.
+     */
+    private Map<RunPlan, List<int[]>> encodeAll(StudyPlan plan, Dataset ds, boolean continuousContext) {
+        int context = model.config().maxPositionEmbeddings();
+        Map<RunPlan, List<int[]>> out = new LinkedHashMap<>();
+        for (RunPlan run : plan.runs()) {
+            List<int[]> ids = new ArrayList<>();
+            long continuous = 0;
+            for (PromptSlot s : run.prompts()) {
+                int[] t = tokenizer.encode(s.text());
+                if (t.length == 0) {
+                    throw new LlmriException(ds.study() + ": task " + run.taskId() + ", prompt " + s.promptId() + ": encodes to no tokens");
+                }
+                long need = (long) t.length + run.newTokensPerPrompt();
+                continuous += need;
+                if (need > context) {
+                    throw new LlmriException(ds.study() + ": task " + run.taskId() + ", prompt " + s.promptId() + ": " + t.length
+                            + " prompt tokens + " + run.newTokensPerPrompt() + " new tokens exceed the model's context of " + context
+                            + " positions; shorten the prompt or lower max_new_tokens");
+                }
+                ids.add(t);
+            }
+            if (continuousContext && continuous > context) {
+                throw new LlmriException(ds.study() + ": task " + run.taskId() + ", run " + run.run() + ": a continuous context needs "
+                        + continuous + " positions, more than the model's " + context + "; use context: fresh or fewer prompts per run");
+            }
+            out.put(run, ids);
+        }
+        return out;
+    }
+
+    private void scanRun(Study study, Dataset ds, RunPlan run, TapSet taps, List<int[]> promptIds) {
         Generation g = study.generation();
         int perPrompt = run.newTokensPerPrompt();
         List<PromptSlot> slots = run.prompts();
-        List<int[]> promptIds = new ArrayList<>();
-        for (PromptSlot s : slots) {
-            int[] ids = tokenizer.encode(s.text());
-            if (ids.length == 0) throw new LlmriException("prompt " + s.promptId() + " encodes to no tokens: '" + s.text() + "'");
-            promptIds.add(ids);
-        }
         List<EventRow> events = run.events();
-        Tsv.write(ds.events(run.taskId(), run.run()), EventRow.COLUMNS, events.stream().map(EventRow::values).toList());
+        FiniteCheck finite = new FiniteCheck(taps, slots, run);
 
         Sampling sampling = g.strategy() == Generation.Strategy.GREEDY ? Sampling.GREEDY
                 : new Sampling(false, (float) g.temperature(), g.topK(), (float) g.topP());
@@ -154,6 +195,7 @@ public final class Scanner {
             Generator.StepObserver toDisk = (step, chosen) -> {
                 for (int o = 0; o < step.outputs(); o++) {
                     long t = (long) step.outputSequence()[o] * perPrompt + step.outputTokenIndex()[o];
+                    finite.check(recorder.buffer(), recorder.offsetOf(o), step.outputSequence()[o], step.outputTokenIndex()[o]);
                     writer.writeRowAt(t, recorder.buffer(), recorder.offsetOf(o));
                 }
                 listener.recorded(step.outputs());
@@ -169,6 +211,8 @@ public final class Scanner {
             }
             writer.finish();
         }
+        // the events appear with the run, not before it; the sidecar, written last, marks the run complete
+        Tsv.write(ds.events(run.taskId(), run.run()), EventRow.COLUMNS, events.stream().map(EventRow::values).toList());
         writeSidecar(study, ds, run, taps, slots, promptIds, generated);
     }
 
@@ -286,5 +330,35 @@ public final class Scanner {
     static String versionOf() {
         String v = Scanner.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
+    }
+
+    /** Stops the scan at the first NaN or Inf, naming where it appeared; the runs already complete are kept. */
+    private static final class FiniteCheck {
+        private final TapSet taps;
+        private final List<PromptSlot> slots;
+        private final RunPlan run;
+
+        FiniteCheck(TapSet taps, List<PromptSlot> slots, RunPlan run) {
+            this.taps = taps;
+            this.slots = slots;
+            this.run = run;
+        }
+
+        void check(float[] row, int offset, int prompt, int token) {
+            int units = taps.units();
+            for (int u = 0; u < units; u++) {
+                float v = row[offset + u];
+                if (Float.isFinite(v)) continue;
+                int tap = 0;
+                while (tap + 1 < taps.taps().size() && taps.offset(tap + 1) <= u) tap++;
+                var t = taps.taps().get(tap);
+                String layer = t.layer() >= 0 ? Integer.toString(t.layer()) : "n/a";
+                PromptSlot slot = prompt >= 0 && prompt < slots.size() ? slots.get(prompt) : null;
+                throw new LlmriException("scan stopped: " + (Float.isNaN(v) ? "NaN" : "Inf") + " activation at tap " + t.name()
+                        + " (layer " + layer + ", unit " + (u - taps.offset(tap)) + "), " + run.label() + ", prompt "
+                        + (slot == null ? Integer.toString(prompt) : slot.promptId()) + ", token " + token
+                        + "; the runs already complete are kept (check the model's weights)");
+            }
+        }
     }
 }

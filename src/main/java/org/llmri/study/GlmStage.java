@@ -1,45 +1,130 @@
 package org.llmri.study;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.llmri.LlmriException;
+import org.llmri.dataset.BidsNames;
+import org.llmri.dataset.Dataset;
+import org.llmri.dataset.RunFile;
+import org.llmri.dataset.Runs;
 import org.llmri.glm.GlmDataset;
 import org.llmri.glm.GlmOptions;
 import org.llmri.glm.GlmOutputs;
 import org.llmri.glm.ProgressListener;
 import org.llmri.io.AtomicFile;
+import org.llmri.io.FolderLock;
 
 /**
- * Runs the GLM over a scan dataset, or reuses the last run when it is complete, newer than the scan and
- * made with the same options (the record of what it wrote, {@code glm_outputs.json}, is written last).
+ * Runs the GLM over a complete scan dataset, or reuses the last run when its record ({@code glm_outputs.json},
+ * written last) was made from the same scan (by checksum) with the same options and every file it lists is
+ * there. The record holds paths relative to the GLM folder, so a copied or moved study reuses its own maps and
+ * never reads the folder it was copied from.
  */
 public final class GlmStage {
     private GlmStage() {}
 
-    static final String RECORD = "glm_outputs.json";
+    public static final String RECORD = "glm_outputs.json";
 
-    private record Saved(String options, GlmOutputs.DatasetOutput output) {}
+    private record Saved(String options, String scan, GlmOutputs.DatasetOutput output) {}
 
     public static GlmOutputs.DatasetOutput run(Path dataset, Path out, GlmOptions opts, ProgressListener progress) {
-        // derived getters (e.g. isFixedEffects) are written too; reading ignores them
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-        Path record = out.resolve(RECORD);
-        String optionsText = opts.toString();
-        Path scanDone = dataset.resolve(org.llmri.scan.Dataset.DESCRIPTION_FILE);
-        try {
-            if (Files.isRegularFile(record) && Files.isRegularFile(scanDone)
-                    && Files.getLastModifiedTime(record).compareTo(Files.getLastModifiedTime(scanDone)) >= 0) {
-                Saved saved = json.readValue(record.toFile(), Saved.class);
-                if (saved.options().equals(optionsText) && saved.output() != null) return saved.output();
+        List<RunFile> runs = Runs.complete(dataset);
+        try (FolderLock lock = FolderLock.acquire(out, "glm")) {
+            Path record = out.resolve(RECORD);
+            String optionsText = opts.toString();
+            String scan = fingerprint(dataset, runs);
+            List<Path> listed = new ArrayList<>();
+            try {
+                if (Files.isRegularFile(record)) {
+                    Saved saved = mapper(out, listed).readValue(record.toFile(), Saved.class);
+                    if (optionsText.equals(saved.options()) && scan.equals(saved.scan()) && saved.output() != null
+                            && listed.stream().allMatch(Files::exists)) {
+                        return saved.output();
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // an unreadable or older record: fit again
             }
-        } catch (IOException | RuntimeException e) {
-            // an unreadable or older record: fit again
+            GlmOutputs.DatasetOutput result = GlmDataset.run(runs, dataset.resolve(Dataset.UNITS_FILE), out, opts, progress);
+            ObjectMapper json = mapper(out, new ArrayList<>());
+            AtomicFile.write(record, o -> o.write(json.writeValueAsBytes(new Saved(optionsText, scan, result))));
+            return result;
         }
-        GlmOutputs.DatasetOutput result = GlmDataset.run(dataset, out, opts, progress);
-        AtomicFile.write(record, o -> o.write(json.writeValueAsBytes(new Saved(optionsText, result))));
-        return result;
+    }
+
+    /**
+     * What identifies a scan's content cheaply: a SHA-256 over its small files (description, units, every
+     * sidecar, which holds the weights' checksum, prompts and generated tokens, and the events) and the size of
+     * each activations file.
+     */
+    static String fingerprint(Path dataset, List<RunFile> runs) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (String f : new String[] {Dataset.DESCRIPTION_FILE, Dataset.UNITS_FILE}) digest(md, dataset.resolve(f));
+            for (RunFile r : runs) {
+                md.update(r.prefix().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                digest(md, r.data().resolveSibling(r.prefix() + BidsNames.SIDECAR));
+                digest(md, r.events());
+                md.update(Long.toString(Files.size(r.data())).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        } catch (IOException e) {
+            throw new LlmriException(dataset + ": cannot read (" + AtomicFile.describe(e) + ")", e);
+        }
+    }
+
+    private static void digest(MessageDigest md, Path f) throws IOException {
+        if (!Files.isRegularFile(f)) {
+            md.update((byte) 0);
+            return;
+        }
+        try (InputStream in = Files.newInputStream(f)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+        }
+    }
+
+    /** JSON with every path written relative to {@code base} and read back against it; {@code seen} collects what was read. */
+    static ObjectMapper mapper(Path base, List<Path> seen) {
+        Path abs = base.toAbsolutePath().normalize();
+        SimpleModule m = new SimpleModule();
+        m.addSerializer(Path.class, new JsonSerializer<Path>() {
+            @Override
+            public void serialize(Path p, JsonGenerator g, SerializerProvider s) throws IOException {
+                g.writeString(abs.relativize(p.toAbsolutePath().normalize()).toString().replace('\\', '/'));
+            }
+        });
+        m.addDeserializer(Path.class, new JsonDeserializer<Path>() {
+            @Override
+            public Path deserialize(JsonParser p, DeserializationContext c) throws IOException {
+                String text = p.getValueAsString();
+                if (text.startsWith("/") || text.contains(":")) throw new IOException("an absolute path in the record: " + text);
+                Path r = text.isEmpty() ? base : base.resolve(text).normalize();
+                if (!text.isEmpty()) seen.add(r);
+                return r;
+            }
+        });
+        // derived getters (e.g. isFixedEffects) are written too; reading ignores them
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .registerModule(m);
     }
 }

@@ -30,7 +30,7 @@ import org.llmri.paradigm.Study;
 import org.llmri.report.Methods;
 import org.llmri.report.ReportModel;
 import org.llmri.report.ReportWriter;
-import org.llmri.scan.Dataset;
+import org.llmri.dataset.Dataset;
 
 /**
  * The analysis half after the GLM: task networks from the corrected task &gt; control maps, their

@@ -18,8 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.llmri.LlmriException;
-import org.llmri.glm.ProgressListener;
-import org.llmri.glm.UnitLayout;
+import org.llmri.dataset.UnitLayout;
 import org.llmri.io.Nifti1;
 import org.llmri.io.Npy;
 import org.llmri.io.Tsv;
@@ -33,7 +32,7 @@ import org.llmri.model.tokenizer.TextTokenizer;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.StorageDtype;
 import org.llmri.paradigm.Study;
-import org.llmri.scan.Dataset;
+import org.llmri.dataset.Dataset;
 import org.llmri.scan.Scanner;
 
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
@@ -62,7 +61,7 @@ class NiftiExportTest {
     }
 
     static NiftiExport.Result export(Path dataset, Path out, boolean gzip, String... runs) {
-        return NiftiExport.export(dataset, new NiftiExport.Options(out, gzip, List.of(runs)), ProgressListener.NONE);
+        return NiftiExport.export(dataset, new NiftiExport.Options(out, gzip, List.of(runs)), (what, done, total) -> {});
     }
 
     @Test

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.llmri.LlmriException;
+import org.llmri.dataset.Dataset;
 import org.llmri.io.Npy;
 import org.llmri.io.Tsv;
 import org.llmri.model.DType;

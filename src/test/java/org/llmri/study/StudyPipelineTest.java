@@ -28,7 +28,7 @@ import org.llmri.network.Decoding;
 import org.llmri.network.Network;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.Study;
-import org.llmri.scan.Dataset;
+import org.llmri.dataset.Dataset;
 import org.llmri.scan.Scanner;
 
 /**

@@ -1,4 +1,4 @@
-package org.llmri.glm;
+package org.llmri.dataset;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

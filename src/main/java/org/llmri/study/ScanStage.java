@@ -1,0 +1,48 @@
+package org.llmri.study;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.llmri.LlmriException;
+import org.llmri.dataset.Dataset;
+import org.llmri.dataset.ModelPath;
+import org.llmri.model.LoadedModel;
+import org.llmri.model.Sha256;
+import org.llmri.model.hub.ModelResolver;
+import org.llmri.model.hub.ResolvedModel;
+import org.llmri.model.tokenizer.TextTokenizer;
+import org.llmri.paradigm.Study;
+import org.llmri.scan.ScanListener;
+import org.llmri.scan.Scanner;
+
+/**
+ * Resolves and loads the study's model and scans (or resumes) into a dataset folder. A model folder given
+ * by a relative path is recorded relative to the dataset, so a resume from any directory finds it.
+ */
+public final class ScanStage {
+    private ScanStage() {}
+
+    /** The study as the dataset at {@code target} will record it (its model path relative to the dataset). */
+    public static Study recorded(Study study, Path target) {
+        return study.withModel(ModelPath.record(study.model(), target));
+    }
+
+    /** The study saved in a dataset being resumed, with its model optionally overridden by {@code model}. */
+    public static Study saved(Path dir, String model) {
+        Path saved = dir.resolve(Dataset.STUDY_FILE);
+        if (!Files.isRegularFile(saved)) throw new LlmriException(dir + ": no study.yaml here, so nothing to resume");
+        Study study = Study.load(saved);
+        return model == null ? study : recorded(study.withModel(model), dir);
+    }
+
+    public static Dataset scan(Study study, Path target, boolean resume, ScanListener listener) {
+        Study rec = recorded(study, target);
+        ResolvedModel resolved = ModelResolver.fromEnvironment().resolve(ModelPath.resolve(rec.model(), target));
+        Path tokFile = resolved.dir().resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokFile)) throw new LlmriException(resolved.dir() + ": no tokenizer.json (needed to encode prompts)");
+        try (LoadedModel m = LoadedModel.open(resolved.dir()); TextTokenizer tok = TextTokenizer.load(tokFile)) {
+            String sha = Sha256.ofFiles(m.weights().files());
+            Scanner.Subject subject = new Scanner.Subject(rec.model(), resolved.revision(), resolved.commit(), sha);
+            return new Scanner(m, tok, subject, listener).scan(rec, target, resume);
+        }
+    }
+}
