@@ -18,6 +18,8 @@ import org.llmri.glm.NoiseModel;
 import org.llmri.glm.ProgressListener;
 import org.llmri.glm.Tail;
 import org.llmri.io.FolderLock;
+import org.llmri.io.NonFinite;
+import org.llmri.study.ResourceGuard;
 import org.llmri.study.GlmStage;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -110,11 +112,14 @@ public final class GlmCommand implements Callable<Integer> {
     @Option(names = "--no-nifti", description = "Write .npy maps only.")
     boolean noNifti;
 
+    @Option(names = "--mask-nonfinite", description = "Leave out units that hold NaN or Inf (set to 0, so constant), with a warning that counts them; without it such data is refused.")
+    boolean maskNonFinite;
+
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default for --dataset: DIR/glm; required with --data).")
     Path out;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         PrintWriter outW = spec.commandLine().getOut();
         boolean designMode = input.single != null && input.single.design != null;
         List<Correction> corr = new ArrayList<>();
@@ -125,10 +130,13 @@ public final class GlmCommand implements Callable<Integer> {
         GlmOptions opts = new GlmOptions(NoiseModel.parse(noise), Drift.parse(drift), Hrf.parse(hrf), nz, confounds, tr,
                 contrasts, corr, alpha, Tail.parse(tail), permutations, seed,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors(), !noNifti);
+        java.util.function.Consumer<String> warn = m -> spec.commandLine().getErr().println("llmri: " + m);
+        long heap = Runtime.getRuntime().maxMemory();
         try (Bars bars = new Bars()) {
             if (input.dataset != null) {
                 Path o = out != null ? out : input.dataset.resolve("glm");
-                GlmOutputs.DatasetOutput r = GlmStage.run(input.dataset, o, opts, bars);
+                ResourceGuard.check(opts, runsPerTask(input.dataset), contrasts.size(), heap, warn);
+                GlmOutputs.DatasetOutput r = GlmStage.run(input.dataset, o, opts, bars, maskNonFinite, warn);
                 bars.close();
                 for (GlmOutputs.TaskOutput t : r.tasks()) {
                     for (GlmOutputs.LevelOutput l : t.runs()) report(outW, l);
@@ -139,9 +147,36 @@ public final class GlmCommand implements Callable<Integer> {
                 Single s = input.single;
                 if (out == null) throw new LlmriException("--out is required with --data");
                 if ((s.events == null) == (s.design == null)) throw new LlmriException("give exactly one of --events and --design");
+                ResourceGuard.check(opts, 1, contrasts.size(), heap, warn);
                 GlmOutputs.LevelOutput l;
                 try (FolderLock lock = FolderLock.acquire(out, "glm")) {
-                    l = GlmAnalysis.run(s.data, s.events, s.design, s.mask, s.units, s.prefix, out, opts, bars);
+                    Path data = s.data;
+                    Path masked = null;
+                    if (!org.llmri.io.Nifti1.isNifti(s.data)) {
+                        NonFinite.Found f = NonFinite.scan(s.data);
+                        if (f.any() && !maskNonFinite) {
+                            throw new LlmriException(s.data + ": " + f.unitCount() + " unit(s) hold NaN or Inf (first: unit " + f.firstUnit()
+                                    + " at time point " + f.firstRow() + "); rerun with --mask-nonfinite to leave them out");
+                        }
+                        if (f.any()) {
+                            warn.accept("warning: " + f.unitCount() + " unit(s) hold NaN or Inf (" + f.values()
+                                    + " values); --mask-nonfinite leaves them out of the tests");
+                            masked = out.resolve(".nonfinite-masked").resolve(s.data.getFileName());
+                            NonFinite.mask(s.data, masked, f.units());
+                            data = masked;
+                        }
+                    }
+                    Path units = s.units != null ? s.units : s.data.toAbsolutePath().resolveSibling("units.tsv");
+                    String prefix = s.prefix != null ? s.prefix : GlmAnalysis.bidsPrefix(s.data);
+                    try {
+                        l = GlmAnalysis.run(data, s.events, s.design, s.mask, s.units != null ? s.units : masked != null && java.nio.file.Files.isRegularFile(units) ? units : null, prefix, out,
+                                opts, bars);
+                    } finally {
+                        if (masked != null) {
+                            java.nio.file.Files.deleteIfExists(masked);
+                            java.nio.file.Files.deleteIfExists(masked.getParent());
+                        }
+                    }
                 }
                 bars.close();
                 report(outW, l);
@@ -150,6 +185,13 @@ public final class GlmCommand implements Callable<Integer> {
         }
         outW.flush();
         return 0;
+    }
+
+    /** The most runs any task of the dataset holds (what one max-T engine keeps at once). */
+    private static int runsPerTask(Path dataset) {
+        java.util.Map<String, Integer> n = new java.util.HashMap<>();
+        for (var r : org.llmri.dataset.Runs.complete(dataset)) n.merge(r.subject() + "/" + r.task(), 1, Integer::sum);
+        return n.values().stream().mapToInt(Integer::intValue).max().orElse(1);
     }
 
     private static void report(PrintWriter w, GlmOutputs.LevelOutput l) {

@@ -71,7 +71,7 @@ public final class ScanCommand implements Callable<Integer> {
 
         @Override
         public void run(String label, boolean skipped) {
-            bar.setExtraMessage(skipped ? label + " (done)" : label);
+            bar.setExtraMessage(Progress.extra(skipped ? label + " (done)" : label));
         }
 
         @Override

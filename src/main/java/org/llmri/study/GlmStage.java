@@ -30,6 +30,7 @@ import org.llmri.glm.GlmOutputs;
 import org.llmri.glm.ProgressListener;
 import org.llmri.io.AtomicFile;
 import org.llmri.io.FolderLock;
+import org.llmri.io.NonFinite;
 
 /**
  * Runs the GLM over a complete scan dataset, or reuses the last run when its record ({@code glm_outputs.json},
@@ -45,10 +46,20 @@ public final class GlmStage {
     private record Saved(String options, String scan, GlmOutputs.DatasetOutput output) {}
 
     public static GlmOutputs.DatasetOutput run(Path dataset, Path out, GlmOptions opts, ProgressListener progress) {
+        return run(dataset, out, opts, progress, false, w -> {});
+    }
+
+    /**
+     * As {@link #run(Path, Path, GlmOptions, ProgressListener)}; NaN or Inf in the data is refused, or with
+     * {@code maskNonFinite} the units that hold any are set to 0 in every run (so they are constant and left
+     * out of the tests) and {@code warn} says how many.
+     */
+    public static GlmOutputs.DatasetOutput run(Path dataset, Path out, GlmOptions opts, ProgressListener progress,
+                                               boolean maskNonFinite, java.util.function.Consumer<String> warn) {
         List<RunFile> runs = Runs.complete(dataset);
         try (FolderLock lock = FolderLock.acquire(out, "glm")) {
             Path record = out.resolve(RECORD);
-            String optionsText = opts.toString();
+            String optionsText = opts.toString() + (maskNonFinite ? " mask-nonfinite" : "");
             String scan = fingerprint(dataset, runs);
             List<Path> listed = new ArrayList<>();
             try {
@@ -62,10 +73,57 @@ public final class GlmStage {
             } catch (IOException | RuntimeException e) {
                 // an unreadable or older record: fit again
             }
-            GlmOutputs.DatasetOutput result = GlmDataset.run(runs, dataset.resolve(Dataset.UNITS_FILE), out, opts, progress);
+            Path masked = out.resolve(".nonfinite-masked");
+            List<RunFile> fitted = checkFinite(runs, masked, maskNonFinite, warn);
+            GlmOutputs.DatasetOutput result;
+            try {
+                result = GlmDataset.run(fitted, dataset.resolve(Dataset.UNITS_FILE), out, opts, progress);
+            } finally {
+                deleteTree(masked);
+            }
             ObjectMapper json = mapper(out, new ArrayList<>());
             AtomicFile.write(record, o -> o.write(json.writeValueAsBytes(new Saved(optionsText, scan, result))));
             return result;
+        }
+    }
+
+    /** The runs to fit: as they are when all values are finite, else refused, or masked copies under {@code masked}. */
+    static List<RunFile> checkFinite(List<RunFile> runs, Path masked, boolean maskNonFinite, java.util.function.Consumer<String> warn) {
+        NonFinite.Found all = null;
+        RunFile firstBad = null;
+        NonFinite.Found firstFound = null;
+        for (RunFile r : runs) {
+            NonFinite.Found f = NonFinite.scan(r.data());
+            if (f.any() && firstBad == null) {
+                firstBad = r;
+                firstFound = f;
+            }
+            if (all != null && all.units().length != f.units().length) return runs; // the GLM names the mismatch
+            all = all == null ? f : all.or(f);
+        }
+        if (all == null || !all.any()) return runs;
+        if (!maskNonFinite) {
+            throw new LlmriException(firstBad.data() + ": " + firstFound.unitCount() + " unit(s) hold NaN or Inf (first: unit "
+                    + firstFound.firstUnit() + " at time point " + firstFound.firstRow() + "); " + all.unitCount()
+                    + " unit(s) in all runs. Rerun with --mask-nonfinite to leave them out");
+        }
+        warn.accept("warning: " + all.unitCount() + " unit(s) hold NaN or Inf (" + all.values()
+                + " values); --mask-nonfinite leaves them out of every run's tests");
+        List<RunFile> out = new ArrayList<>();
+        for (RunFile r : runs) {
+            Path copy = masked.resolve(r.data().getFileName());
+            NonFinite.mask(r.data(), copy, all.units());
+            out.add(new RunFile(r.subject(), r.task(), r.run(), copy, r.events()));
+        }
+        return out;
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // a leftover temporary copy is harmless: it is hidden and rewritten next time
         }
     }
 

@@ -31,6 +31,7 @@ public final class StudyPipeline {
     }
 
     public static StudyAnalysis.Result run(Study study, Path out, GlmOptions glmOptions, StudyAnalysis.Settings settings, Listener listener) {
+        ResourceGuard.check(glmOptions, study.runsPerTask(), glmOptions.contrasts().size(), Runtime.getRuntime().maxMemory(), listener::stage);
         try (FolderLock lock = FolderLock.acquire(out, "study")) {
             Path scanDir = out.resolve("scan");
             Dataset ds = ScanStage.scan(study, scanDir, true, listener.scan());

@@ -48,8 +48,9 @@ public final class Threads implements AutoCloseable {
             try {
                 n = Integer.parseInt(env.strip());
             } catch (NumberFormatException e) {
-                throw new org.llmri.LlmriException("LLMRI_THREADS: not a number: '" + env + "'");
+                n = 0;
             }
+            if (n < 1) throw new org.llmri.LlmriException("LLMRI_THREADS must be a positive integer, got '" + env.strip() + "'");
         }
         return new Threads(n);
     }

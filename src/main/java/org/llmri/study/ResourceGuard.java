@@ -1,0 +1,54 @@
+package org.llmri.study;
+
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.llmri.LlmriException;
+import org.llmri.glm.Correction;
+import org.llmri.glm.GlmOptions;
+import org.llmri.glm.NoiseModel;
+
+/**
+ * Checks, before any work starts, that the permutation tests fit in memory, and warns when they cannot
+ * reach the significance level at all. The max-T engine keeps one permuted model per permutation and run
+ * (the labels, small Gram matrices and, for AR(1), whitened ones per ρ bin): measured at well under the
+ * per-permutation figures used here, so the estimate errs on the safe side.
+ */
+public final class ResourceGuard {
+    private ResourceGuard() {}
+
+    /** Bytes one permutation of one run holds in the max-T engine (an upper estimate). */
+    static long bytesPerPermutationRun(NoiseModel noise) {
+        return noise instanceof NoiseModel.Ar1 ? 16_384 : 2_048;
+    }
+
+    /**
+     * @param runsPerTask the most runs one task fits together
+     * @param contrasts   t contrasts per fit
+     */
+    public static void check(GlmOptions opts, int runsPerTask, int contrasts, long heapBytes, Consumer<String> warn) {
+        boolean fwe = opts.corrections().contains(Correction.FWE);
+        if (fwe) {
+            double need = (double) opts.permutations() * Math.max(1, runsPerTask)
+                    * (bytesPerPermutationRun(opts.noise()) + 8.0 * Math.max(1, contrasts) * 2);
+            if (need > 0.6 * heapBytes) {
+                long most = (long) (0.6 * heapBytes / (need / opts.permutations()));
+                throw new LlmriException(String.format(Locale.ROOT,
+                        "--permutations %d needs about %s of memory for max-T over %d run(s), more than the %s heap allows;"
+                                + " use --permutations %d or fewer, or raise the heap (LLMRI_JAVA_OPTS=-Xmx...)",
+                        opts.permutations(), gib(need), runsPerTask, gib(heapBytes), Math.max(1, most)));
+            }
+            double smallest = 1.0 / opts.permutations();
+            if (smallest > opts.alpha()) {
+                warn.accept(String.format(Locale.ROOT,
+                        "warning: with %d permutations the smallest FWE p is %.3g, above alpha %.3g: no unit can pass;"
+                                + " use at least %d permutations", opts.permutations(), smallest, opts.alpha(),
+                        (long) Math.ceil(1 / opts.alpha())));
+            }
+        }
+    }
+
+    static String gib(double bytes) {
+        return bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GiB", bytes / (1L << 30))
+                : String.format(Locale.ROOT, "%.0f MiB", bytes / (1L << 20));
+    }
+}
