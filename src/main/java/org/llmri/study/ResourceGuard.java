@@ -40,8 +40,8 @@ public final class ResourceGuard {
             double smallest = 1.0 / opts.permutations();
             if (smallest > opts.alpha()) {
                 warn.accept(String.format(Locale.ROOT,
-                        "warning: with %d permutations the smallest FWE p is %.3g, above alpha %.3g: no unit can pass;"
-                                + " use at least %d permutations", opts.permutations(), smallest, opts.alpha(),
+                        "warning: with %d permutations the smallest FWE p is %.3g, above alpha %s: no unit can pass;"
+                                + " use at least %d permutations", opts.permutations(), smallest, Double.toString(opts.alpha()),
                         (long) Math.ceil(1 / opts.alpha())));
             }
         }

@@ -40,9 +40,29 @@ public final class ScanStage {
         Path tokFile = resolved.dir().resolve("tokenizer.json");
         if (!Files.isRegularFile(tokFile)) throw new LlmriException(resolved.dir() + ": no tokenizer.json (needed to encode prompts)");
         try (LoadedModel m = LoadedModel.open(resolved.dir()); TextTokenizer tok = TextTokenizer.load(tokFile)) {
+            requireFiniteWeights(m);
             String sha = Sha256.ofFiles(m.weights().files());
             Scanner.Subject subject = new Scanner.Subject(rec.model(), resolved.revision(), resolved.commit(), sha);
             return new Scanner(m, tok, subject, listener).scan(rec, target, resume);
+        }
+    }
+
+    /** Refuses a model whose weights hold NaN or Inf: every activation would be NaN (one pass over the mapped weights). */
+    static void requireFiniteWeights(LoadedModel m) {
+        float[] buf = new float[1 << 16];
+        for (String name : m.weights().names()) {
+            var t = m.weights().get(name);
+            long n = t.numel();
+            for (long i = 0; i < n; i += buf.length) {
+                int len = (int) Math.min(buf.length, n - i);
+                t.copyToFloat(i, buf, 0, len);
+                for (int j = 0; j < len; j++) {
+                    if (!Float.isFinite(buf[j])) {
+                        throw new LlmriException(m.weights().fileOf(name) + ": weight " + m.weights().storedKey(name) + " holds "
+                                + (Float.isNaN(buf[j]) ? "NaN" : "Inf") + " (element " + (i + j) + "); such a model's activations are not numbers");
+                    }
+                }
+            }
         }
     }
 }
