@@ -25,7 +25,7 @@ public final class FolderLock implements AutoCloseable {
      * Folders this process holds. POSIX drops all of a process's locks on a file when it closes any descriptor
      * of it, so this process never opens the lock file of a folder it holds; it answers from here instead.
      */
-    private static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final java.util.Map<Path, Thread> HELD = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Path key;
     private final FileChannel channel;
@@ -49,7 +49,7 @@ public final class FolderLock implements AutoCloseable {
     /** Takes the folder (creating it) for {@code what} (e.g. "scan"), or refuses in one line naming the holder. */
     public static synchronized FolderLock acquire(Path folder, String what) {
         Path key = key(folder);
-        if (HELD.contains(key)) throw busy(folder, Long.toString(ProcessHandle.current().pid()), what);
+        if (HELD.containsKey(key)) throw busy(folder, Long.toString(ProcessHandle.current().pid()), what);
         Path file = folder.resolve(FILE);
         FileChannel ch;
         try {
@@ -80,13 +80,13 @@ public final class FolderLock implements AutoCloseable {
             close(ch);
             throw new LlmriException(folder + ": cannot write " + FILE + " (" + AtomicFile.describe(e) + ")", e);
         }
-        HELD.add(key);
+        HELD.put(key, Thread.currentThread());
         return new FolderLock(key, ch, lock);
     }
 
     /** The pid of the process that holds the folder now, or empty when nobody does. Takes nothing. */
     public static Optional<Long> holder(Path folder) {
-        if (HELD.contains(key(folder))) return Optional.of(ProcessHandle.current().pid());
+        if (HELD.containsKey(key(folder))) return Optional.of(ProcessHandle.current().pid());
         Path file = folder.resolve(FILE);
         if (!Files.isRegularFile(file)) return Optional.empty();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
@@ -124,6 +124,11 @@ public final class FolderLock implements AutoCloseable {
         } catch (IOException ignored) {
             // closing a channel we only read
         }
+    }
+
+    /** Whether this lock holds {@code folder} (so work that needs it can check what it was given). */
+    public boolean holds(Path folder) {
+        return key.equals(key(folder)) && lock.isValid();
     }
 
     @Override

@@ -63,11 +63,14 @@ public final class Scanner {
     public Dataset scan(Study study, Path out, boolean resume) {
         study.validate();
         try (FolderLock lock = FolderLock.acquire(out, "scan")) {
-            return scanLocked(study, out, resume);
+            return scan(study, out, resume, lock);
         }
     }
 
-    private Dataset scanLocked(Study study, Path out, boolean resume) {
+    /** As {@link #scan(Study, Path, boolean)} for a caller that already holds {@code out}. */
+    public Dataset scan(Study study, Path out, boolean resume, FolderLock held) {
+        if (!held.holds(out)) throw new IllegalArgumentException("the lock given does not hold " + out);
+        study.validate();
         Dataset ds = new Dataset(out, Dataset.subjectFor(study.model()));
         if (!resume && Files.exists(ds.description())) {
             throw new LlmriException(out + ": already holds a finished scan (dataset_description.json); choose another --out");
@@ -76,8 +79,11 @@ public final class Scanner {
         TapSet taps = TapSet.select(model.model().taps(), study.taps());
         String studyYaml = study.toYaml();
         if (resume && Files.exists(ds.study())) {
-            String before = read(ds.study());
-            if (!before.equals(studyYaml)) throw new LlmriException(ds.study() + ": differs from the study being resumed");
+            // the model may be named another way (another path to the same folder): the weights' checksum decides
+            Study before = Study.load(ds.study());
+            if (!before.withModel(study.model()).toYaml().equals(studyYaml)) {
+                throw new LlmriException(ds.study() + ": differs from the study being resumed");
+            }
         } else {
             AtomicFile.writeString(ds.study(), studyYaml);
         }

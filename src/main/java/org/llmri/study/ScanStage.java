@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import org.llmri.LlmriException;
 import org.llmri.dataset.Dataset;
 import org.llmri.dataset.ModelPath;
+import org.llmri.io.FolderLock;
 import org.llmri.model.LoadedModel;
 import org.llmri.model.Sha256;
 import org.llmri.model.hub.ModelResolver;
@@ -35,6 +36,13 @@ public final class ScanStage {
     }
 
     public static Dataset scan(Study study, Path target, boolean resume, ScanListener listener) {
+        // take the folder before the model loads, so a second writer is refused at once, by name
+        try (FolderLock lock = FolderLock.acquire(target, "scan")) {
+            return scanHeld(study, target, resume, listener, lock);
+        }
+    }
+
+    private static Dataset scanHeld(Study study, Path target, boolean resume, ScanListener listener, FolderLock lock) {
         Study rec = recorded(study, target);
         ResolvedModel resolved = ModelResolver.fromEnvironment().resolve(ModelPath.resolve(rec.model(), target));
         Path tokFile = resolved.dir().resolve("tokenizer.json");
@@ -43,7 +51,7 @@ public final class ScanStage {
             requireFiniteWeights(m);
             String sha = Sha256.ofFiles(m.weights().files());
             Scanner.Subject subject = new Scanner.Subject(rec.model(), resolved.revision(), resolved.commit(), sha);
-            return new Scanner(m, tok, subject, listener).scan(rec, target, resume);
+            return new Scanner(m, tok, subject, listener).scan(rec, target, resume, lock);
         }
     }
 
