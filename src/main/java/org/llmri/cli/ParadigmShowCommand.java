@@ -46,6 +46,7 @@ public final class ParadigmShowCommand implements Runnable {
         err.printf("%s: %d runs, %d time points per run, %d in all%n", study.name(), p.runs().size(),
                 study.timePointsPerRun(), p.totalTimePoints());
         for (String note : p.notes()) err.println("note: " + note);
+        if (plan) err.println(org.llmri.study.ScanStage.checkPrompts(study, p, source));
         err.flush();
         if (output == null) {
             PrintWriter out = spec.commandLine().getOut();

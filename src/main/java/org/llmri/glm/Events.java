@@ -24,7 +24,11 @@ public record Events(Path file, List<Event> events) {
         Tsv.Table t = Tsv.read(file);
         double[] onset = t.numbers("onset");
         double[] duration = t.numbers("duration");
-        List<String> type = t.hasColumn("trial_type") ? t.column("trial_type") : null;
+        if (!t.hasColumn("trial_type")) {
+            throw new LlmriException(file + ": no trial_type column (each event needs onset, duration and trial_type, the condition"
+                    + " that contrasts name)");
+        }
+        List<String> type = t.column("trial_type");
         List<Event> out = new ArrayList<>();
         for (int i = 0; i < onset.length; i++) {
             int line = i + 2;
@@ -32,7 +36,7 @@ public record Events(Path file, List<Event> events) {
                 throw new LlmriException(file + ":" + line + ": onset and duration must be numbers");
             }
             if (duration[i] < 0) throw new LlmriException(file + ":" + line + ": negative duration " + duration[i]);
-            String tt = type == null ? "dummy" : type.get(i).strip();
+            String tt = type.get(i).strip();
             if (tt.isEmpty() || tt.equalsIgnoreCase("n/a")) {
                 throw new LlmriException(file + ":" + line + ": empty trial_type");
             }

@@ -91,7 +91,8 @@ public final class Scanner {
         List<List<Object>> planned = new ArrayList<>();
         for (RunPlan run : plan.runs()) planned.add(List.of(run.taskId(), run.run(), run.timePoints()));
         Tsv.writeIfChanged(ds.plan(), Runs.PLAN_COLUMNS, planned);
-        Map<RunPlan, List<int[]>> encoded = encodeAll(plan, ds, study.context() == ContextMode.CONTINUOUS);
+        Map<RunPlan, List<int[]>> encoded = encodeAll(plan, tokenizer, model.config().maxPositionEmbeddings(),
+                study.context() == ContextMode.CONTINUOUS, ds.study().toString());
 
         long total = plan.totalTimePoints();
         long done = 0;
@@ -153,8 +154,8 @@ public final class Scanner {
      * context with its new tokens (with a continuous context, the whole run must fit), so a bad prompt stops
      * the scan at start-up, named by task and prompt id, not when its run is reached.
      */
-    private Map<RunPlan, List<int[]>> encodeAll(StudyPlan plan, Dataset ds, boolean continuousContext) {
-        int context = model.config().maxPositionEmbeddings();
+    public static Map<RunPlan, List<int[]>> encodeAll(StudyPlan plan, TextTokenizer tokenizer, int context, boolean continuousContext,
+                                                      String where) {
         Map<RunPlan, List<int[]>> out = new LinkedHashMap<>();
         for (RunPlan run : plan.runs()) {
             List<int[]> ids = new ArrayList<>();
@@ -162,19 +163,19 @@ public final class Scanner {
             for (PromptSlot s : run.prompts()) {
                 int[] t = tokenizer.encode(s.text());
                 if (t.length == 0) {
-                    throw new LlmriException(ds.study() + ": task " + run.taskId() + ", prompt " + s.promptId() + ": encodes to no tokens");
+                    throw new LlmriException(where + ": task " + run.taskId() + ", prompt " + s.promptId() + ": encodes to no tokens");
                 }
                 long need = (long) t.length + run.newTokensPerPrompt();
                 continuous += need;
                 if (need > context) {
-                    throw new LlmriException(ds.study() + ": task " + run.taskId() + ", prompt " + s.promptId() + ": " + t.length
+                    throw new LlmriException(where + ": task " + run.taskId() + ", prompt " + s.promptId() + ": " + t.length
                             + " prompt tokens + " + run.newTokensPerPrompt() + " new tokens exceed the model's context of " + context
                             + " positions; shorten the prompt or lower max_new_tokens");
                 }
                 ids.add(t);
             }
             if (continuousContext && continuous > context) {
-                throw new LlmriException(ds.study() + ": task " + run.taskId() + ", run " + run.run() + ": a continuous context needs "
+                throw new LlmriException(where + ": task " + run.taskId() + ", run " + run.run() + ": a continuous context needs "
                         + continuous + " positions, more than the model's " + context + "; use context: fresh or fewer prompts per run");
             }
             out.put(run, ids);

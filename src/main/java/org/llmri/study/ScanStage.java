@@ -73,4 +73,25 @@ public final class ScanStage {
             }
         }
     }
+
+    /**
+     * Checks every prompt of the plan against the model's context, as the scan does at start-up, when the model is
+     * a local folder (a repo id is checked by the scan itself, once it is downloaded); says what it checked.
+     */
+    public static String checkPrompts(Study study, org.llmri.paradigm.StudyPlan plan, String where) {
+        Path dir;
+        try {
+            dir = Path.of(study.model());
+        } catch (java.nio.file.InvalidPathException e) {
+            dir = null;
+        }
+        if (dir == null || !Files.isRegularFile(dir.resolve("config.json")) || !Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+            return "note: prompt lengths not checked (model " + study.model() + " is not a local folder; the scan checks them at start)";
+        }
+        int context = org.llmri.model.OptConfig.read(dir.resolve("config.json")).maxPositionEmbeddings();
+        try (TextTokenizer tok = TextTokenizer.load(dir.resolve("tokenizer.json"))) {
+            Scanner.encodeAll(plan, tok, context, study.context() == org.llmri.paradigm.ContextMode.CONTINUOUS, where);
+        }
+        return "every prompt fits the model's context of " + context + " positions with its new tokens";
+    }
 }
