@@ -42,11 +42,12 @@ public final class ParadigmShowCommand implements Runnable {
         Study study = resolve(source);
         StudyPlan p = study.plan();
         String text = plan ? planTsv(p) : study.toYaml();
+        String checked = plan ? org.llmri.study.ScanStage.checkPrompts(study, p, source) : null; // before anything is printed
         PrintWriter err = spec.commandLine().getErr();
         err.printf("%s: %d runs, %d time points per run, %d in all%n", study.name(), p.runs().size(),
                 study.timePointsPerRun(), p.totalTimePoints());
         for (String note : p.notes()) err.println("note: " + note);
-        if (plan) err.println(org.llmri.study.ScanStage.checkPrompts(study, p, source));
+        if (checked != null) err.println(checked);
         err.flush();
         if (output == null) {
             PrintWriter out = spec.commandLine().getOut();

@@ -231,6 +231,30 @@ class FaultInjectionTest {
         assertThat(files(out).stream().filter(p -> p.toString().contains("sub-"))).isEmpty();
     }
 
+    @Test
+    void paradigmShowPlanChecksEveryPromptAgainstALocalModelsContext(@TempDir Path work) throws IOException {
+        Cli ok = Cli.run("paradigm", "show", yaml.toString(), "--plan");
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(ok.err()).contains("every prompt fits the model's context of 128 positions");
+        Study s = small(model);
+        s = s.withGeneration(s.generation().withMaxNewTokens(120));
+        Path y = work.resolve("long.yaml");
+        Files.writeString(y, s.toYaml());
+        var first = s.plan().runs().get(0);
+        assertOneLine(Cli.run("paradigm", "show", y.toString(), "--plan"), y + ": task " + first.taskId(),
+                "prompt " + first.prompts().get(0).promptId());
+    }
+
+    @Test
+    void eventsWithoutTrialTypeAreNamedAsSuch(@TempDir Path work) {
+        Path events = work.resolve("sub-a_task-b_run-1_events.tsv");
+        org.llmri.io.Tsv.write(events, List.of("onset", "duration"), List.of(List.of(0, 4), List.of(4, 4)));
+        Path data = work.resolve("sub-a_task-b_run-1_activations.npy");
+        Npy.write(data, new float[8 * 3], 8, 3);
+        assertOneLine(Cli.run("glm", "--data", data.toString(), "--events", events.toString(), "--out", work.resolve("o").toString()),
+                events + ": no trial_type column");
+    }
+
     // ---- locks (in this process; across processes: KillTest)
 
     @Test
