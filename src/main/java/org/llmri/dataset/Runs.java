@@ -22,7 +22,7 @@ public final class Runs {
     private Runs() {}
 
     /** Columns of {@code scan_plan.tsv}. */
-    public static final List<String> PLAN_COLUMNS = List.of("task", "run", "time_points");
+    public static final List<String> PLAN_COLUMNS = List.of("subject", "task", "run", "time_points");
 
     /** How far a scan got: runs complete of runs planned. */
     public record Status(int complete, int planned, boolean described) {
@@ -42,7 +42,7 @@ public final class Runs {
         if (Files.isRegularFile(ds.plan()) || Files.isRegularFile(ds.study())) {
             Status s = status(dir);
             if (!s.isComplete()) throw incomplete(dir, s);
-            return scanned(dir);
+            return planned(dir);
         }
         return byName(dir);
     }
@@ -59,15 +59,41 @@ public final class Runs {
         boolean described = Files.isRegularFile(ds.description());
         List<RunFile> done = scanned(dir);
         if (!Files.isRegularFile(ds.plan())) return new Status(done.size(), described ? done.size() : -1, described);
-        Tsv.Table plan = Tsv.read(ds.plan());
+        List<String> keys = planKeys(ds.plan());
         int complete = 0;
-        List<String> tasks = plan.column("task"), runs = plan.column("run");
-        for (int i = 0; i < tasks.size(); i++) {
-            String task = tasks.get(i);
-            int run = Integer.parseInt(runs.get(i));
-            if (done.stream().anyMatch(r -> r.task().equals(task) && r.run() == run)) complete++;
+        for (RunFile r : done) if (keys.contains(key(r))) complete++;
+        return new Status(complete, keys.size(), described);
+    }
+
+    /** The complete runs that the plan lists (every complete run when there is no plan): leftovers of another study are not read. */
+    static List<RunFile> planned(Path dir) {
+        Dataset ds = new Dataset(dir, "");
+        List<RunFile> done = scanned(dir);
+        if (!Files.isRegularFile(ds.plan())) return done;
+        List<String> keys = planKeys(ds.plan());
+        return done.stream().filter(r -> keys.contains(key(r))).toList();
+    }
+
+    private static String key(RunFile r) {
+        return r.prefix();
+    }
+
+    /** The planned runs as run prefixes ({@code sub-<s>_task-<t>_run-<n>}). */
+    private static List<String> planKeys(Path planFile) {
+        Tsv.Table plan = Tsv.read(planFile);
+        for (String c : PLAN_COLUMNS) {
+            if (!plan.hasColumn(c)) throw new LlmriException(planFile + ": no " + c + " column (columns: " + String.join(", ", PLAN_COLUMNS) + ")");
         }
-        return new Status(complete, tasks.size(), described);
+        List<String> subjects = plan.column("subject"), tasks = plan.column("task"), runs = plan.column("run");
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            try {
+                keys.add(BidsNames.runPrefix(subjects.get(i), tasks.get(i), Integer.parseInt(runs.get(i))));
+            } catch (NumberFormatException e) {
+                throw new LlmriException(planFile + ":" + (i + 2) + ": run '" + runs.get(i) + "' is not a number");
+            }
+        }
+        return keys;
     }
 
     /** The runs of an llmri scan that are complete (sidecar present), whatever the state of the others. */

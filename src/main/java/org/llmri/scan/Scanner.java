@@ -89,7 +89,7 @@ public final class Scanner {
         }
         Tsv.writeIfChanged(ds.units(), TapSet.UNIT_COLUMNS, taps.unitRows());
         List<List<Object>> planned = new ArrayList<>();
-        for (RunPlan run : plan.runs()) planned.add(List.of(run.taskId(), run.run(), run.timePoints()));
+        for (RunPlan run : plan.runs()) planned.add(List.of(ds.subject(), run.taskId(), run.run(), run.timePoints()));
         Tsv.writeIfChanged(ds.plan(), Runs.PLAN_COLUMNS, planned);
         Map<RunPlan, List<int[]>> encoded = encodeAll(plan, tokenizer, model.config().maxPositionEmbeddings(),
                 study.context() == ContextMode.CONTINUOUS, ds.study().toString());

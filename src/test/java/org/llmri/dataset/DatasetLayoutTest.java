@@ -38,7 +38,7 @@ class DatasetLayoutTest {
     @Test
     void aScanWithAPlanIsCompleteOnlyWhenEveryPlannedRunAndTheDescriptionAreThere() throws IOException {
         Dataset ds = new Dataset(dir, "tiny");
-        Tsv.write(ds.plan(), Runs.PLAN_COLUMNS, List.of(List.of("a", 1, 4), List.of("a", 2, 4), List.of("b", 1, 4)));
+        Tsv.write(ds.plan(), Runs.PLAN_COLUMNS, List.of(List.of("tiny", "a", 1, 4), List.of("tiny", "a", 2, 4), List.of("tiny", "b", 1, 4)));
         run(ds, "a", 1, true);
         run(ds, "a", 2, false); // killed while writing: activations renamed, no events or sidecar yet
         assertThat(Runs.status(dir)).isEqualTo(new Runs.Status(1, 3, false));
@@ -49,6 +49,17 @@ class DatasetLayoutTest {
         assertThatThrownBy(() -> Runs.complete(dir)).hasMessageContaining("scan incomplete: 3 of 3 runs");
         Files.writeString(ds.description(), "{}");
         assertThat(Runs.complete(dir)).extracting(RunFile::label).containsExactly("task-a_run-1", "task-a_run-2", "task-b_run-1");
+    }
+
+    @Test
+    void runsLeftByAnotherModelsScanAreNeverRead() throws IOException {
+        Dataset old = new Dataset(dir, "modela"), now = new Dataset(dir, "modelb");
+        run(old, "a", 1, true); // a killed scan of another model, then a new scan into the same folder
+        Tsv.write(now.plan(), Runs.PLAN_COLUMNS, List.of(List.of("modelb", "a", 1, 4)));
+        assertThat(Runs.status(dir)).isEqualTo(new Runs.Status(0, 1, false));
+        run(now, "a", 1, true);
+        Files.writeString(now.description(), "{}");
+        assertThat(Runs.complete(dir)).extracting(RunFile::subject).containsExactly("modelb");
     }
 
     @Test
