@@ -136,6 +136,15 @@ public final class GlmCommand implements Callable<Integer> {
             if (input.dataset != null) {
                 Path o = out != null ? out : input.dataset.resolve("glm");
                 ResourceGuard.check(opts, runsPerTask(input.dataset), contrasts.size(), heap, warn);
+                long units = 0, timePoints = 0;
+                for (var r : org.llmri.dataset.Runs.complete(input.dataset)) {
+                    long[] shape = org.llmri.io.Npy.readHeader(r.data()).shape();
+                    if (shape.length == 2) {
+                        timePoints += shape[0];
+                        units = shape[1];
+                    }
+                }
+                ResourceGuard.warnIfLong(opts, units, timePoints, warn);
                 GlmOutputs.DatasetOutput r = GlmStage.run(input.dataset, o, opts, bars, maskNonFinite, warn);
                 bars.close();
                 for (GlmOutputs.TaskOutput t : r.tasks()) {

@@ -124,7 +124,7 @@ public final class ModelCommand implements Runnable {
             try {
                 return Files.size(f);
             } catch (IOException e) {
-                throw new LlmriException(f + ": cannot read (" + e.getMessage() + ")");
+                throw new LlmriException(f + ": cannot read (" + org.llmri.io.AtomicFile.describe(e) + ")");
             }
         }
 

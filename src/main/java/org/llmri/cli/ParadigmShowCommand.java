@@ -96,7 +96,7 @@ public final class ParadigmShowCommand implements Runnable {
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new LlmriException(target + ": cannot write: " + e.getMessage());
+            throw new LlmriException(target + ": cannot write (" + org.llmri.io.AtomicFile.describe(e) + ")");
         } finally {
             if (tmp != null) {
                 try {

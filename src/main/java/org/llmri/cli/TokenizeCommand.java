@@ -63,7 +63,7 @@ public final class TokenizeCommand implements Runnable {
         try {
             return new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new LlmriException("--text -: cannot read standard input (" + e.getMessage() + ")");
+            throw new LlmriException("--text -: cannot read standard input (" + org.llmri.io.AtomicFile.describe(e) + ")");
         }
     }
 }

@@ -47,6 +47,24 @@ public final class ResourceGuard {
         }
     }
 
+    /**
+     * Seconds of max-T work per permutation, unit and time point on this project's 2-core machine: the paper's
+     * study (12 runs × 640 time points × 158,208 units, 1000 permutations) spent about 150 s in the GLM and
+     * networks. A rough scale, so the warning rounds generously.
+     */
+    static final double SECONDS_PER_PERMUTATION_UNIT_TIME_POINT = 1.2e-10;
+
+    /** Warns when the permutations will take more than an hour (a rough, machine-dependent estimate). */
+    public static void warnIfLong(GlmOptions opts, long units, long timePoints, Consumer<String> warn) {
+        if (!opts.corrections().contains(Correction.FWE)) return;
+        double seconds = SECONDS_PER_PERMUTATION_UNIT_TIME_POINT * opts.permutations() * (double) units * timePoints
+                * 2 / Math.max(1, opts.threads());
+        if (seconds > 3600) {
+            warn.accept(String.format(Locale.ROOT, "warning: %d permutations of %d units over %d time points will take roughly %.0f h"
+                    + " here; fewer --permutations shorten it in proportion", opts.permutations(), units, timePoints, seconds / 3600));
+        }
+    }
+
     static String gib(double bytes) {
         return bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GiB", bytes / (1L << 30))
                 : String.format(Locale.ROOT, "%.0f MiB", bytes / (1L << 20));
