@@ -271,6 +271,22 @@ class FaultInjectionTest {
     }
 
     @Test
+    void aReadOnlyFolderIsOneLineAndNothingIsWritten(@TempDir Path work) throws IOException {
+        Path ro = Files.createDirectories(work.resolve("ro"));
+        ro.toFile().setWritable(false, false);
+        try {
+            // root writes anywhere, so the check means something only for an ordinary user
+            org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(ro), "runs as a user who can write a read-only folder");
+            Path out = ro.resolve("scan");
+            assertOneLine(Cli.run("scan", yaml.toString(), "--out", out.toString()), out + ": cannot write here (permission denied)");
+            assertOneLine(Cli.run("glm", "--dataset", scan.toString(), "--out", out.toString()), "permission denied");
+            assertThat(out).doesNotExist();
+        } finally {
+            ro.toFile().setWritable(true, false);
+        }
+    }
+
+    @Test
     void topLevelHelpIsAShortTableOfEveryCommand() {
         Cli r = Cli.run("--help");
         assertThat(r.code()).isZero();
