@@ -29,7 +29,12 @@ final class Progress {
         if (tty) {
             b.setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(500);
         } else {
-            b.setConsumer(new DelegatingProgressBarConsumer(line -> System.err.println(line.strip()), 100))
+            String[] last = {null}; // the bar renders once more on close; a log needs the line once
+            b.setConsumer(new DelegatingProgressBarConsumer(line -> {
+                        String l = line.strip();
+                        if (!l.equals(last[0])) System.err.println(l);
+                        last[0] = l;
+                    }, 100))
                     .setUpdateIntervalMillis(PLAIN_INTERVAL_MS);
         }
         if (unit != null) b.setUnit(unit, unitSize);
