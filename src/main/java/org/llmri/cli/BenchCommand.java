@@ -1,13 +1,14 @@
 package org.llmri.cli;
 
+import org.llmri.model.LoadedModel;
+import org.llmri.model.run.Generator;
+import org.llmri.model.run.Sampling;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.llmri.LlmriException;
-import org.llmri.model.Generator;
-import org.llmri.model.LoadedModel;
-import org.llmri.model.Sampling;
 import org.llmri.probe.Recorder;
 import org.llmri.probe.TapSet;
 import picocli.CommandLine;
@@ -52,7 +53,7 @@ public final class BenchCommand implements Callable<Integer> {
         try (LoadedModel m = Models.open(model)) {
             SplittableRandom rng = new SplittableRandom(seed);
             List<Generator.Prompt> prompts = new ArrayList<>();
-            int vocab = m.config().vocabSize();
+            int vocab = m.model().vocabSize();
             for (int b = 0; b < batch; b++) {
                 int[] ids = new int[promptTokens];
                 for (int i = 0; i < promptTokens; i++) ids[i] = 4 + rng.nextInt(vocab - 4);
@@ -60,7 +61,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             // like the peer's forward hooks (one clone per module output), the recorder copies every tap's
             // values at the generating position into its buffer, from which a scan writes them to disk
-            Recorder recorder = record.equals("none") ? null : new Recorder(TapSet.select(m.model().taps(), record), m.model().threads());
+            Recorder recorder = record.equals("none") ? null : new Recorder(TapSet.select(m.model(), record), m.model().threads());
             Generator gen = new Generator(m.model());
             var settings = new Generator.Settings(newTokens, Sampling.GREEDY, true, false, 0);
             var out = spec.commandLine().getOut();

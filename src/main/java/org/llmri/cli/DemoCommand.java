@@ -1,12 +1,13 @@
 package org.llmri.cli;
 
+import org.llmri.model.opt.Activation;
+import org.llmri.model.opt.OptConfig;
+import org.llmri.model.opt.RandomModel;
+import org.llmri.model.weights.DType;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.llmri.model.Activation;
-import org.llmri.model.DType;
-import org.llmri.model.OptConfig;
-import org.llmri.model.RandomModel;
 import org.llmri.model.tokenizer.RandomTokenizer;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.Study;

@@ -1,15 +1,16 @@
 package org.llmri.cli;
 
+import org.llmri.model.LoadedModel;
+import org.llmri.model.run.HiddenStates;
+import org.llmri.model.weights.Safetensors;
+import org.llmri.model.weights.Tensor;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.llmri.LlmriException;
-import org.llmri.model.HiddenStates;
-import org.llmri.model.LoadedModel;
-import org.llmri.model.Safetensors;
-import org.llmri.model.Tensor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,7 +49,7 @@ public final class ForwardCommand implements Callable<Integer> {
             }
             Safetensors.write(out, tensors);
             spec.commandLine().getOut().printf("wrote %s: logits and hidden.0..hidden.%d for %d tokens%n",
-                    out, m.config().numLayers(), tokens.length);
+                    out, m.model().numLayers(), tokens.length);
         }
         return 0;
     }

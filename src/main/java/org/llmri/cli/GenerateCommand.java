@@ -1,11 +1,12 @@
 package org.llmri.cli;
 
+import org.llmri.model.LoadedModel;
+import org.llmri.model.run.Generator;
+import org.llmri.model.run.Sampling;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.llmri.model.Generator;
-import org.llmri.model.LoadedModel;
-import org.llmri.model.Sampling;
 import org.llmri.model.hub.ResolvedModel;
 import org.llmri.model.tokenizer.TextTokenizer;
 import picocli.CommandLine;

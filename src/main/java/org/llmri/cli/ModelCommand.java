@@ -1,5 +1,12 @@
 package org.llmri.cli;
 
+import org.llmri.model.opt.OptConfig;
+import org.llmri.model.opt.OptWeights;
+import org.llmri.model.opt.RandomModel;
+import org.llmri.model.weights.DType;
+import org.llmri.model.weights.ModelWeights;
+import org.llmri.model.weights.Sha256;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -10,12 +17,6 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.llmri.LlmriException;
-import org.llmri.model.DType;
-import org.llmri.model.ModelWeights;
-import org.llmri.model.OptConfig;
-import org.llmri.model.OptWeights;
-import org.llmri.model.RandomModel;
-import org.llmri.model.Sha256;
 import org.llmri.model.tokenizer.RandomTokenizer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

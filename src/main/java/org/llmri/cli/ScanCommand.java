@@ -1,11 +1,12 @@
 package org.llmri.cli;
 
+import org.llmri.model.LoadedModel;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.llmri.LlmriException;
-import org.llmri.model.LoadedModel;
 import org.llmri.model.tokenizer.TextTokenizer;
 import org.llmri.paradigm.Study;
 import org.llmri.scan.Dataset;
@@ -55,7 +56,7 @@ public final class ScanCommand implements Callable<Integer> {
         org.llmri.model.hub.ResolvedModel resolved = Models.resolve(study.model());
         try (LoadedModel m = LoadedModel.open(resolved.dir());
              TextTokenizer tok = Models.tokenizer(resolved.dir())) {
-            String sha = org.llmri.model.Sha256.ofFiles(m.weights().files());
+            String sha = org.llmri.model.weights.Sha256.ofFiles(m.weights().files());
             Scanner.Subject subject = new Scanner.Subject(study.model(), resolved.revision(), resolved.commit(), sha);
             ProgressBar[] bar = new ProgressBar[1];
             ScanListener listener = new ScanListener() {

@@ -1,5 +1,10 @@
 package org.llmri.scan;
 
+import org.llmri.model.LoadedModel;
+import org.llmri.model.Step;
+import org.llmri.model.run.Generator;
+import org.llmri.model.run.Sampling;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -14,9 +19,6 @@ import org.llmri.io.AtomicFile;
 import org.llmri.io.Npy;
 import org.llmri.io.NpyWriter;
 import org.llmri.io.Tsv;
-import org.llmri.model.Generator;
-import org.llmri.model.LoadedModel;
-import org.llmri.model.Sampling;
 import org.llmri.model.tokenizer.TextTokenizer;
 import org.llmri.paradigm.ContextMode;
 import org.llmri.paradigm.EventRow;
@@ -64,7 +66,7 @@ public final class Scanner {
             throw new LlmriException(out + ": already holds a finished scan (dataset_description.json); choose another --out");
         }
         StudyPlan plan = study.plan();
-        TapSet taps = TapSet.select(model.model().taps(), study.taps());
+        TapSet taps = TapSet.select(model.model(), study.taps());
         String studyYaml = study.toYaml();
         if (resume && Files.exists(ds.study())) {
             String before = read(ds.study());
@@ -184,7 +186,7 @@ public final class Scanner {
             Generator.StepObserver shifted = (step, chosen) -> {
                 int[] seq = step.outputSequence().clone();
                 java.util.Arrays.fill(seq, index);
-                toDisk.afterStep(new org.llmri.model.Step(step.slots(), step.tokens(), step.positions(), step.outputRows(), seq,
+                toDisk.afterStep(new Step(step.slots(), step.tokens(), step.positions(), step.outputRows(), seq,
                         step.outputTokenIndex()), chosen);
             };
             int[] answer = gen.generate(List.of(new Generator.Prompt(ids, promptSeed(seed, run, i))), settings, recorder, shifted).get(0);
@@ -223,7 +225,7 @@ public final class Scanner {
         model.put("Revision", subject.revision());
         model.put("Commit", subject.commit());
         model.put("WeightsSHA256", subject.weightsSha256());
-        model.put("Architecture", "OPTForCausalLM");
+        model.put("Architecture", this.model.model().architecture());
         m.put("Model", model);
         m.put("Taps", study.taps());
         m.put("TapNames", taps.taps().stream().map(t -> t.name()).toList());

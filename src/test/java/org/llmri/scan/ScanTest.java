@@ -1,5 +1,11 @@
 package org.llmri.scan;
 
+import org.llmri.model.LoadedModel;
+import org.llmri.model.opt.OptConfig;
+import org.llmri.model.opt.RandomModel;
+import org.llmri.model.run.HiddenStates;
+import org.llmri.model.weights.DType;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -21,11 +27,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.llmri.LlmriException;
 import org.llmri.io.Npy;
 import org.llmri.io.Tsv;
-import org.llmri.model.DType;
-import org.llmri.model.HiddenStates;
-import org.llmri.model.LoadedModel;
-import org.llmri.model.OptConfig;
-import org.llmri.model.RandomModel;
 import org.llmri.model.tokenizer.RandomTokenizer;
 import org.llmri.model.tokenizer.TextTokenizer;
 import org.llmri.paradigm.Design;
@@ -61,7 +62,7 @@ class ScanTest {
 
     static Dataset scan(Study study, Path out, boolean resume) {
         try (LoadedModel m = LoadedModel.open(model); TextTokenizer tok = TextTokenizer.load(model.resolve("tokenizer.json"))) {
-            String sha = org.llmri.model.Sha256.ofFiles(m.weights().files());
+            String sha = org.llmri.model.weights.Sha256.ofFiles(m.weights().files());
             return new Scanner(m, tok, new Scanner.Subject(study.model(), null, null, sha), null).scan(study, out, resume);
         }
     }
