@@ -1,8 +1,8 @@
 package org.llmri.scan;
 
 import org.llmri.model.LoadedModel;
-import org.llmri.model.Step;
 import org.llmri.model.run.Generator;
+import org.llmri.model.run.Reader;
 import org.llmri.model.run.Sampling;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,6 +20,7 @@ import org.llmri.io.Npy;
 import org.llmri.io.NpyWriter;
 import org.llmri.io.Tsv;
 import org.llmri.model.tokenizer.TextTokenizer;
+import org.llmri.paradigm.Acquisition;
 import org.llmri.paradigm.ContextMode;
 import org.llmri.paradigm.EventRow;
 import org.llmri.paradigm.Generation;
@@ -32,9 +33,10 @@ import org.llmri.probe.Recorder;
 import org.llmri.probe.TapSet;
 
 /**
- * Runs a study's paradigm through a model and writes the dataset. Each run's prompts are generated as
- * one batch; each generated token is one time point, holding every chosen tap's values at the position
- * that produced it. A run's files appear only when it is complete (the sidecar JSON last), so a scan
+ * Runs a study's paradigm through a model and writes the dataset. In generate mode each run's prompts are
+ * generated as one batch; each generated token is one time point, holding every chosen tap's values at
+ * the position that produced it. In read mode each prompt is read in one forward pass and each of its
+ * tokens (special tokens left out unless kept) is one time point, so events follow the token counts. A run's files appear only when it is complete (the sidecar JSON last), so a scan
  * killed at any moment resumes by redoing just the unfinished run, and the finished dataset is
  * byte-identical to an uninterrupted scan. dataset_description.json is written last of all.
  */
@@ -46,6 +48,7 @@ public final class Scanner {
 
     private final LoadedModel model;
     private Generator generator;
+    private Reader reader;
     private final TextTokenizer tokenizer;
     private final Subject subject;
     private final ScanListener listener;
@@ -66,6 +69,9 @@ public final class Scanner {
             throw new LlmriException(out + ": already holds a finished scan (dataset_description.json); choose another --out");
         }
         StudyPlan plan = study.plan();
+        if (!study.acquisition().reads() && !model.model().canGenerate()) {
+            throw new LlmriException(model.model().architecture() + " cannot generate (an encoder): set acquisition: read in the study");
+        }
         TapSet taps = TapSet.select(model.model(), study.taps());
         String studyYaml = study.toYaml();
         if (resume && Files.exists(ds.study())) {
@@ -76,13 +82,19 @@ public final class Scanner {
         }
         Tsv.writeIfChanged(ds.units(), TapSet.UNIT_COLUMNS, taps.unitRows());
 
-        long total = plan.totalTimePoints();
+        Map<RunPlan, RunInput> inputs = new LinkedHashMap<>();
+        long total = 0;
+        for (RunPlan run : plan.runs()) {
+            RunInput in = prepare(study, run);
+            inputs.put(run, in);
+            total += in.timePoints();
+        }
         long done = 0;
         List<RunPlan> todo = new ArrayList<>();
         for (RunPlan run : plan.runs()) {
-            if (resume && isComplete(ds, run, taps.units())) {
+            if (resume && isComplete(ds, run, inputs.get(run).timePoints(), taps.units())) {
                 checkSameModel(ds, run);
-                done += run.timePoints();
+                done += inputs.get(run).timePoints();
             } else {
                 todo.add(run);
             }
@@ -94,7 +106,7 @@ public final class Scanner {
                 continue;
             }
             listener.run(run.label(), false);
-            scanRun(study, ds, run, taps);
+            scanRun(study, ds, run, inputs.get(run), taps);
         }
         writeDescription(ds, study);
         return ds;
@@ -108,14 +120,57 @@ public final class Scanner {
         }
     }
 
-    private boolean isComplete(Dataset ds, RunPlan run, int units) {
+    /**
+     * A run's prompts as token ids and the time points each gives: in generate mode its new tokens, in
+     * read mode its tokens ({@code keep[i][t]}: token t of prompt i is a time point).
+     */
+    private record RunInput(List<int[]> promptIds, List<boolean[]> keep, int[] durations, int timePoints) {}
+
+    private RunInput prepare(Study study, RunPlan run) {
+        Acquisition a = study.acquisition();
+        List<int[]> ids = new ArrayList<>();
+        List<boolean[]> keep = new ArrayList<>();
+        int[] durations = new int[run.prompts().size()];
+        long timePoints = 0;
+        for (PromptSlot s : run.prompts()) {
+            int[] tokens;
+            if (a.reads()) {
+                // decoders read a prompt as generation feeds it (as is, no BOS: Galactica's convention);
+                // encoders read it with the special tokens their post-processor adds ([CLS] ... [SEP])
+                TextTokenizer.Tokens t = tokenizer.encodeMarked(s.text(), !model.model().canGenerate());
+                tokens = t.ids();
+                boolean[] k = new boolean[tokens.length];
+                int n = 0;
+                for (int i = 0; i < k.length; i++) {
+                    k[i] = a.keepSpecialTokens() || !t.special()[i];
+                    if (k[i]) n++;
+                }
+                if (n == 0) {
+                    throw new LlmriException("prompt " + s.promptId() + " has no tokens to read once special tokens are left out: '"
+                            + s.text() + "'");
+                }
+                keep.add(k);
+                durations[s.index()] = n;
+            } else {
+                tokens = tokenizer.encode(s.text());
+                durations[s.index()] = run.newTokensPerPrompt();
+            }
+            if (tokens.length == 0) throw new LlmriException("prompt " + s.promptId() + " encodes to no tokens: '" + s.text() + "'");
+            ids.add(tokens);
+            timePoints += durations[s.index()];
+        }
+        if (timePoints > Integer.MAX_VALUE) throw new LlmriException(run.label() + ": " + timePoints + " time points is too many for one run");
+        return new RunInput(ids, keep, durations, (int) timePoints);
+    }
+
+    private boolean isComplete(Dataset ds, RunPlan run, int timePoints, int units) {
         Path npy = ds.activations(run.taskId(), run.run());
         if (!Files.isRegularFile(ds.sidecar(run.taskId(), run.run())) || !Files.isRegularFile(npy)
                 || !Files.isRegularFile(ds.events(run.taskId(), run.run()))) {
             return false;
         }
         Npy.Header h = Npy.readHeader(npy);
-        return h.shape().length == 2 && h.shape()[0] == run.timePoints() && h.shape()[1] == units;
+        return h.shape().length == 2 && h.shape()[0] == timePoints && h.shape()[1] == units;
     }
 
     private void checkSameModel(Dataset ds, RunPlan run) {
@@ -131,18 +186,17 @@ public final class Scanner {
         }
     }
 
-    private void scanRun(Study study, Dataset ds, RunPlan run, TapSet taps) {
+    private void scanRun(Study study, Dataset ds, RunPlan run, RunInput input, TapSet taps) {
+        List<EventRow> events = run.events(input.durations());
+        Tsv.write(ds.events(run.taskId(), run.run()), EventRow.COLUMNS, events.stream().map(EventRow::values).toList());
+        if (study.acquisition().reads()) {
+            readRun(study, ds, run, input, events, taps);
+            return;
+        }
         Generation g = study.generation();
         int perPrompt = run.newTokensPerPrompt();
         List<PromptSlot> slots = run.prompts();
-        List<int[]> promptIds = new ArrayList<>();
-        for (PromptSlot s : slots) {
-            int[] ids = tokenizer.encode(s.text());
-            if (ids.length == 0) throw new LlmriException("prompt " + s.promptId() + " encodes to no tokens: '" + s.text() + "'");
-            promptIds.add(ids);
-        }
-        List<EventRow> events = run.events();
-        Tsv.write(ds.events(run.taskId(), run.run()), EventRow.COLUMNS, events.stream().map(EventRow::values).toList());
+        List<int[]> promptIds = input.promptIds();
 
         Sampling sampling = g.strategy() == Generation.Strategy.GREEDY ? Sampling.GREEDY
                 : new Sampling(false, (float) g.temperature(), g.topK(), (float) g.topP());
@@ -152,7 +206,7 @@ public final class Scanner {
         Npy.Dtype dtype = study.storageDtype() == StorageDtype.F16 ? Npy.Dtype.F16 : Npy.Dtype.F32;
         Path npy = ds.activations(run.taskId(), run.run());
         List<int[]> generated;
-        try (NpyWriter writer = NpyWriter.create(npy, dtype, run.timePoints(), taps.units())) {
+        try (NpyWriter writer = NpyWriter.create(npy, dtype, input.timePoints(), taps.units())) {
             Generator.StepObserver toDisk = (step, chosen) -> {
                 for (int o = 0; o < step.outputs(); o++) {
                     long t = (long) step.outputSequence()[o] * perPrompt + step.outputTokenIndex()[o];
@@ -171,7 +225,41 @@ public final class Scanner {
             }
             writer.finish();
         }
-        writeSidecar(study, ds, run, taps, slots, promptIds, generated);
+        writeSidecar(study, ds, run, input, events, taps, generated);
+    }
+
+    /**
+     * Reading mode: each prompt in one forward pass, a batch of prompts a step; the row of token t of
+     * prompt i goes to its time point (the prompt's onset plus the kept tokens before t).
+     */
+    private void readRun(Study study, Dataset ds, RunPlan run, RunInput input, List<EventRow> events, TapSet taps) {
+        List<int[]> promptIds = input.promptIds();
+        int[][] timeOf = new int[promptIds.size()][];
+        for (int i = 0; i < timeOf.length; i++) {
+            boolean[] keep = input.keep().get(i);
+            timeOf[i] = new int[keep.length];
+            int t = events.get(i).onset();
+            for (int j = 0; j < keep.length; j++) timeOf[i][j] = keep[j] ? t++ : -1;
+        }
+        Recorder recorder = new Recorder(taps, model.model().threads());
+        Npy.Dtype dtype = study.storageDtype() == StorageDtype.F16 ? Npy.Dtype.F16 : Npy.Dtype.F32;
+        Path npy = ds.activations(run.taskId(), run.run());
+        try (NpyWriter writer = NpyWriter.create(npy, dtype, input.timePoints(), taps.units())) {
+            Reader.StepObserver toDisk = step -> {
+                int written = 0;
+                for (int o = 0; o < step.outputs(); o++) {
+                    int t = timeOf[step.outputSequence()[o]][step.outputTokenIndex()[o]];
+                    if (t < 0) continue;
+                    writer.writeRowAt(t, recorder.buffer(), recorder.offsetOf(o));
+                    written++;
+                }
+                listener.recorded(written);
+            };
+            if (reader == null) reader = new Reader(model.model()); // one KV cache for every run
+            reader.read(promptIds, study.acquisition().batchSize(), recorder, toDisk);
+            writer.finish();
+        }
+        writeSidecar(study, ds, run, input, events, taps, null);
     }
 
     /** One context for the whole run: each prompt is appended to everything before it, answers included. */
@@ -186,7 +274,7 @@ public final class Scanner {
             Generator.StepObserver shifted = (step, chosen) -> {
                 int[] seq = step.outputSequence().clone();
                 java.util.Arrays.fill(seq, index);
-                toDisk.afterStep(new Step(step.slots(), step.tokens(), step.positions(), step.outputRows(), seq,
+                toDisk.afterStep(new org.llmri.model.Step(step.slots(), step.tokens(), step.positions(), step.outputRows(), seq,
                         step.outputTokenIndex()), chosen);
             };
             int[] answer = gen.generate(List.of(new Generator.Prompt(ids, promptSeed(seed, run, i))), settings, recorder, shifted).get(0);
@@ -211,13 +299,17 @@ public final class Scanner {
         return h ^ (h >>> 31);
     }
 
-    private void writeSidecar(Study study, Dataset ds, RunPlan run, TapSet taps, List<PromptSlot> slots,
-                              List<int[]> promptIds, List<int[]> generated) {
+    /** The run's sidecar; {@code generated} is null in reading mode. */
+    private void writeSidecar(Study study, Dataset ds, RunPlan run, RunInput input, List<EventRow> events, TapSet taps,
+                              List<int[]> generated) {
+        List<PromptSlot> slots = run.prompts();
+        List<int[]> promptIds = input.promptIds();
+        boolean reads = study.acquisition().reads();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("TaskName", run.taskName());
         m.put("RepetitionTime", 1);
-        m.put("RepetitionTimeUnit", "token: one time point per generated token");
-        m.put("NumberOfTimePoints", run.timePoints());
+        m.put("RepetitionTimeUnit", reads ? "token: one time point per prompt token read" : "token: one time point per generated token");
+        m.put("NumberOfTimePoints", input.timePoints());
         m.put("NumberOfUnits", taps.units());
         m.put("StorageDtype", study.storageDtype().label());
         Map<String, Object> model = new LinkedHashMap<>();
@@ -229,6 +321,42 @@ public final class Scanner {
         m.put("Model", model);
         m.put("Taps", study.taps());
         m.put("TapNames", taps.taps().stream().map(t -> t.name()).toList());
+        Map<String, Object> acq = new LinkedHashMap<>();
+        acq.put("Mode", study.acquisition().mode().label());
+        if (reads) {
+            acq.put("KeepSpecialTokens", study.acquisition().keepSpecialTokens());
+            acq.put("BatchSize", study.acquisition().batchSize());
+            acq.put("TimePoint", "activations at each token's position, the prompt read in one forward pass from a fresh context");
+        }
+        m.put("Acquisition", acq);
+        if (!reads) m.put("Generation", generation(study));
+        m.put("Seed", study.seed());
+        List<Map<String, Object>> prompts = new ArrayList<>();
+        for (int i = 0; i < slots.size(); i++) {
+            PromptSlot s = slots.get(i);
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("index", s.index());
+            p.put("prompt_id", s.promptId());
+            p.put("block", s.block());
+            p.put("condition", s.condition());
+            p.put("onset", (long) events.get(i).onset());
+            p.put("text", s.text());
+            p.put("prompt_token_ids", promptIds.get(i));
+            if (reads) {
+                p.put("duration", events.get(i).duration());
+                p.put("read_token_mask", input.keep().get(i));
+            } else {
+                p.put("generated_token_ids", generated.get(i));
+                p.put("generated_text", tokenizer.decode(generated.get(i)));
+            }
+            prompts.add(p);
+        }
+        m.put("Prompts", prompts);
+        m.put("GeneratedBy", VERSION);
+        writeJson(ds.sidecar(run.taskId(), run.run()), m);
+    }
+
+    private static Map<String, Object> generation(Study study) {
         Generation g = study.generation();
         Map<String, Object> gen = new LinkedHashMap<>();
         gen.put("MaxNewTokens", g.maxNewTokens());
@@ -239,26 +367,7 @@ public final class Scanner {
         gen.put("SuppressEOS", g.suppressEos());
         gen.put("Context", study.context().label());
         gen.put("TimePoint", "activations at the position that produced the token (the first: the prompt's last position)");
-        m.put("Generation", gen);
-        m.put("Seed", study.seed());
-        List<Map<String, Object>> prompts = new ArrayList<>();
-        for (int i = 0; i < slots.size(); i++) {
-            PromptSlot s = slots.get(i);
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("index", s.index());
-            p.put("prompt_id", s.promptId());
-            p.put("block", s.block());
-            p.put("condition", s.condition());
-            p.put("onset", (long) i * run.newTokensPerPrompt());
-            p.put("text", s.text());
-            p.put("prompt_token_ids", promptIds.get(i));
-            p.put("generated_token_ids", generated.get(i));
-            p.put("generated_text", tokenizer.decode(generated.get(i)));
-            prompts.add(p);
-        }
-        m.put("Prompts", prompts);
-        m.put("GeneratedBy", VERSION);
-        writeJson(ds.sidecar(run.taskId(), run.run()), m);
+        return gen;
     }
 
     private void writeDescription(Dataset ds, Study study) {
