@@ -1,19 +1,18 @@
 package org.llmri.cli;
 
-import org.llmri.model.LoadedModel;
-import org.llmri.model.run.Generator;
-import org.llmri.model.run.Sampling;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.llmri.LlmriException;
+import org.llmri.model.LoadedModel;
+import org.llmri.model.run.Generator;
+import org.llmri.model.run.Sampling;
 import org.llmri.probe.Recorder;
 import org.llmri.probe.TapSet;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code llmri bench}: generation throughput as a scan sees it, the same measurement as

@@ -1,19 +1,18 @@
 package org.llmri.cli;
 
-import org.llmri.model.LoadedModel;
-import org.llmri.model.run.HiddenStates;
-import org.llmri.model.weights.Safetensors;
-import org.llmri.model.weights.Tensor;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.llmri.LlmriException;
-import picocli.CommandLine;
+import org.llmri.model.LoadedModel;
+import org.llmri.model.run.HiddenStates;
+import org.llmri.model.weights.Safetensors;
+import org.llmri.model.weights.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code llmri forward}: logits and hidden states for a token sequence, as Hugging Face returns them. */
 @Command(name = "forward", mixinStandardHelpOptions = true, showDefaultValues = true,

@@ -1,10 +1,9 @@
 package org.llmri.cli;
 
-import org.llmri.model.LoadedModel;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.llmri.LlmriException;
+import org.llmri.model.LoadedModel;
 import org.llmri.model.hub.ModelResolver;
 import org.llmri.model.hub.ResolvedModel;
 import org.llmri.model.tokenizer.TextTokenizer;

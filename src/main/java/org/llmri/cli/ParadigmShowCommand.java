@@ -13,10 +13,10 @@ import org.llmri.paradigm.PromptSlot;
 import org.llmri.paradigm.RunPlan;
 import org.llmri.paradigm.Study;
 import org.llmri.paradigm.StudyPlan;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code llmri paradigm show}: a paradigm as study YAML, or its expanded plan. */
 @Command(name = "show", mixinStandardHelpOptions = true, showDefaultValues = true, versionProvider = Main.Version.class,

@@ -1,20 +1,19 @@
 package org.llmri.cli;
 
-import org.llmri.model.LoadedModel;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.llmri.LlmriException;
+import org.llmri.model.LoadedModel;
 import org.llmri.model.tokenizer.TextTokenizer;
 import org.llmri.paradigm.Study;
 import org.llmri.scan.Dataset;
 import org.llmri.scan.ScanListener;
 import org.llmri.scan.Scanner;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code llmri scan}: run a study's paradigm through a model and record every time point. */
 @Command(name = "scan", mixinStandardHelpOptions = true, showDefaultValues = true,

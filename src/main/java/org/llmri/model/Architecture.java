@@ -1,8 +1,7 @@
 package org.llmri.model;
 
-import org.llmri.model.weights.ModelWeights;
-
 import java.nio.file.Path;
+import org.llmri.model.weights.ModelWeights;
 import org.llmri.tensor.Threads;
 
 /** One model family: the {@code model_type} it reads and how to build a runnable model from a folder. */

@@ -1,10 +1,9 @@
 package org.llmri.model;
 
-import org.llmri.model.weights.ModelWeights;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.llmri.LlmriException;
+import org.llmri.model.weights.ModelWeights;
 import org.llmri.tensor.Threads;
 
 /**

@@ -1,12 +1,11 @@
 package org.llmri.probe;
 
-import org.llmri.model.ForwardHook;
-import org.llmri.model.Step;
-import org.llmri.model.Tap;
-
 import java.util.ArrayList;
 import java.util.List;
 import org.llmri.LlmriException;
+import org.llmri.model.ForwardHook;
+import org.llmri.model.Step;
+import org.llmri.model.Tap;
 
 /** A list of interventions on named taps' units, applied at every row of every step. */
 public final class Interventions implements ForwardHook {

@@ -3,7 +3,6 @@ package org.llmri.probe;
 import org.llmri.model.ForwardHook;
 import org.llmri.model.Step;
 import org.llmri.model.Tap;
-
 import org.llmri.tensor.Threads;
 
 /**

@@ -1,14 +1,13 @@
 package org.llmri.probe;
 
-import org.llmri.model.LanguageModel;
-import org.llmri.model.Tap;
-
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.llmri.LlmriException;
+import org.llmri.model.LanguageModel;
+import org.llmri.model.Tap;
 
 /**
  * A chosen set of taps, in the model's forward order, laid end to end as one unit vector: unit

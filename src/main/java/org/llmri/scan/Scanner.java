@@ -1,10 +1,5 @@
 package org.llmri.scan;
 
-import org.llmri.model.LoadedModel;
-import org.llmri.model.run.Generator;
-import org.llmri.model.run.Reader;
-import org.llmri.model.run.Sampling;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -19,6 +14,10 @@ import org.llmri.io.AtomicFile;
 import org.llmri.io.Npy;
 import org.llmri.io.NpyWriter;
 import org.llmri.io.Tsv;
+import org.llmri.model.LoadedModel;
+import org.llmri.model.run.Generator;
+import org.llmri.model.run.Reader;
+import org.llmri.model.run.Sampling;
 import org.llmri.model.tokenizer.TextTokenizer;
 import org.llmri.paradigm.Acquisition;
 import org.llmri.paradigm.ContextMode;
@@ -240,6 +239,16 @@ public final class Scanner {
             timeOf[i] = new int[keep.length];
             int t = events.get(i).onset();
             for (int j = 0; j < keep.length; j++) timeOf[i][j] = keep[j] ? t++ : -1;
+        }
+        // the recorder holds every row of a batch: one Java array, so rows x units must stay below 2^31
+        int batch = study.acquisition().batchSize() == 0 ? promptIds.size() : study.acquisition().batchSize();
+        for (int from = 0; from < promptIds.size(); from += batch) {
+            long rows = 0;
+            for (int i = from; i < Math.min(promptIds.size(), from + batch); i++) rows += promptIds.get(i).length;
+            if (rows * taps.units() > Integer.MAX_VALUE - 8) {
+                throw new LlmriException(run.label() + ": a batch of " + rows + " tokens x " + taps.units()
+                        + " units is too large to record at once; lower read.batch_size (now " + study.acquisition().batchSize() + ")");
+            }
         }
         Recorder recorder = new Recorder(taps, model.model().threads());
         Npy.Dtype dtype = study.storageDtype() == StorageDtype.F16 ? Npy.Dtype.F16 : Npy.Dtype.F32;

@@ -1,11 +1,5 @@
 package org.llmri.export;
 
-import org.llmri.model.LoadedModel;
-import org.llmri.model.opt.OptConfig;
-import org.llmri.model.opt.RandomModel;
-import org.llmri.model.weights.DType;
-import org.llmri.model.weights.Sha256;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -29,8 +23,13 @@ import org.llmri.glm.UnitLayout;
 import org.llmri.io.Nifti1;
 import org.llmri.io.Npy;
 import org.llmri.io.Tsv;
+import org.llmri.model.LoadedModel;
+import org.llmri.model.opt.OptConfig;
+import org.llmri.model.opt.RandomModel;
 import org.llmri.model.tokenizer.RandomTokenizer;
 import org.llmri.model.tokenizer.TextTokenizer;
+import org.llmri.model.weights.DType;
+import org.llmri.model.weights.Sha256;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.StorageDtype;
 import org.llmri.paradigm.Study;

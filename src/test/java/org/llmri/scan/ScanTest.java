@@ -1,11 +1,5 @@
 package org.llmri.scan;
 
-import org.llmri.model.LoadedModel;
-import org.llmri.model.opt.OptConfig;
-import org.llmri.model.opt.RandomModel;
-import org.llmri.model.run.HiddenStates;
-import org.llmri.model.weights.DType;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,8 +21,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.llmri.LlmriException;
 import org.llmri.io.Npy;
 import org.llmri.io.Tsv;
+import org.llmri.model.LoadedModel;
+import org.llmri.model.opt.OptConfig;
+import org.llmri.model.opt.RandomModel;
+import org.llmri.model.run.HiddenStates;
 import org.llmri.model.tokenizer.RandomTokenizer;
 import org.llmri.model.tokenizer.TextTokenizer;
+import org.llmri.model.weights.DType;
 import org.llmri.paradigm.Design;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.Study;

@@ -1,11 +1,5 @@
 package org.llmri.study;
 
-import org.llmri.model.LoadedModel;
-import org.llmri.model.opt.Activation;
-import org.llmri.model.opt.OptConfig;
-import org.llmri.model.opt.RandomModel;
-import org.llmri.model.weights.DType;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -23,8 +17,13 @@ import org.llmri.glm.GlmOutputs;
 import org.llmri.io.Npy;
 import org.llmri.io.NpyWriter;
 import org.llmri.io.Tsv;
+import org.llmri.model.LoadedModel;
+import org.llmri.model.opt.Activation;
+import org.llmri.model.opt.OptConfig;
+import org.llmri.model.opt.RandomModel;
 import org.llmri.model.tokenizer.RandomTokenizer;
 import org.llmri.model.tokenizer.TextTokenizer;
+import org.llmri.model.weights.DType;
 import org.llmri.network.Decoding;
 import org.llmri.network.Network;
 import org.llmri.paradigm.Paradigms;

@@ -1,8 +1,7 @@
 package org.llmri.model.opt;
 
-import org.llmri.model.Architecture;
-
 import java.nio.file.Path;
+import org.llmri.model.Architecture;
 
 /** OPT and Galactica ({@code model_type: opt}), run as Hugging Face's {@code OPTForCausalLM}. */
 public final class OptArchitecture implements Architecture {

@@ -1,7 +1,5 @@
 package org.llmri.model.opt;
 
-import org.llmri.model.weights.DType;
-
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
@@ -17,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import org.llmri.LlmriException;
+import org.llmri.model.weights.DType;
 
 /**
  * The fields of a Hugging Face {@code OPTConfig} that decide the network's shape and arithmetic, with

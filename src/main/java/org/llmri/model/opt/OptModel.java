@@ -1,5 +1,10 @@
 package org.llmri.model.opt;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.util.ArrayList;
+import java.util.List;
 import org.llmri.model.ForwardHook;
 import org.llmri.model.KvCache;
 import org.llmri.model.LanguageModel;
@@ -8,14 +13,8 @@ import org.llmri.model.Tap;
 import org.llmri.model.run.Attention;
 import org.llmri.model.weights.Tensor;
 import org.llmri.tensor.Matmul;
-import org.llmri.tensor.Ops;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SegmentAllocator;
-import java.util.ArrayList;
-import java.util.List;
 import org.llmri.tensor.Matrix;
+import org.llmri.tensor.Ops;
 import org.llmri.tensor.PackedMatrix;
 import org.llmri.tensor.Storage;
 import org.llmri.tensor.Threads;

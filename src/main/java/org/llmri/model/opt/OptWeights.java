@@ -1,12 +1,11 @@
 package org.llmri.model.opt;
 
-import org.llmri.model.weights.ModelWeights;
-import org.llmri.model.weights.Tensor;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.llmri.LlmriException;
+import org.llmri.model.weights.ModelWeights;
+import org.llmri.model.weights.Tensor;
 
 /**
  * The tensors of an OPT decoder bound to their roles, every shape checked against the config.

@@ -1,12 +1,5 @@
 package org.llmri.model.opt;
 
-import org.llmri.model.weights.DType;
-import org.llmri.model.weights.ModelWeights;
-import org.llmri.model.weights.Safetensors;
-import org.llmri.model.weights.Tensor;
-import org.llmri.model.weights.TensorSpec;
-import org.llmri.model.weights.TorchCheckpointWriter;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -18,6 +11,12 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.LongConsumer;
 import org.llmri.LlmriException;
+import org.llmri.model.weights.DType;
+import org.llmri.model.weights.ModelWeights;
+import org.llmri.model.weights.Safetensors;
+import org.llmri.model.weights.Tensor;
+import org.llmri.model.weights.TensorSpec;
+import org.llmri.model.weights.TorchCheckpointWriter;
 
 /**
  * Writes a deterministic random OPT model in the Hugging Face layout: {@code config.json} plus

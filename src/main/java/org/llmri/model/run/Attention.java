@@ -3,7 +3,6 @@ package org.llmri.model.run;
 import org.llmri.model.KvCache;
 import org.llmri.model.Step;
 import org.llmri.tensor.Ops;
-
 import org.llmri.tensor.Threads;
 
 /** Causal multi-head attention of a step's rows over their sequences' cached keys and values. */

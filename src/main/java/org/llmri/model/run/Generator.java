@@ -1,14 +1,13 @@
 package org.llmri.model.run;
 
-import org.llmri.model.ForwardHook;
-import org.llmri.model.KvCache;
-import org.llmri.model.LanguageModel;
-import org.llmri.model.Step;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.llmri.LlmriException;
+import org.llmri.model.ForwardHook;
+import org.llmri.model.KvCache;
+import org.llmri.model.LanguageModel;
+import org.llmri.model.Step;
 
 /**
  * Generates continuations for many independent prompts, a batch at a time: one ragged prefill step

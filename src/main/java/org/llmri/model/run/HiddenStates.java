@@ -1,12 +1,11 @@
 package org.llmri.model.run;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.llmri.model.ForwardHook;
 import org.llmri.model.LanguageModel;
 import org.llmri.model.Step;
 import org.llmri.model.Tap;
-
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * One full forward pass over a token sequence that keeps what Hugging Face returns with

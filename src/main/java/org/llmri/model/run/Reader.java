@@ -1,12 +1,11 @@
 package org.llmri.model.run;
 
+import java.util.List;
+import org.llmri.LlmriException;
 import org.llmri.model.ForwardHook;
 import org.llmri.model.KvCache;
 import org.llmri.model.LanguageModel;
 import org.llmri.model.Step;
-
-import java.util.List;
-import org.llmri.LlmriException;
 
 /**
  * Reading mode: each prompt is read in one forward pass and every one of its tokens is an output row,

@@ -1,12 +1,5 @@
 package org.llmri.model.opt;
 
-import org.llmri.model.TestFiles;
-import org.llmri.model.weights.DType;
-import org.llmri.model.weights.ModelWeights;
-import org.llmri.model.weights.Safetensors;
-import org.llmri.model.weights.Sha256;
-import org.llmri.model.weights.Tensor;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.Arena;
@@ -17,6 +10,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.llmri.model.TestFiles;
+import org.llmri.model.weights.DType;
+import org.llmri.model.weights.ModelWeights;
+import org.llmri.model.weights.Safetensors;
+import org.llmri.model.weights.Sha256;
+import org.llmri.model.weights.Tensor;
 
 /**
  * The three reference models load as Hugging Face publishes them. Expected values were read once with

@@ -1,12 +1,5 @@
 package org.llmri.model.opt;
 
-import org.llmri.model.run.Generator;
-import org.llmri.model.run.HiddenStates;
-import org.llmri.model.run.Sampling;
-import org.llmri.model.weights.ModelWeights;
-import org.llmri.model.weights.Safetensors;
-import org.llmri.model.weights.Tensor;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.Arena;
@@ -18,6 +11,12 @@ import java.util.Map;
 import java.util.SortedMap;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.llmri.model.run.Generator;
+import org.llmri.model.run.HiddenStates;
+import org.llmri.model.run.Sampling;
+import org.llmri.model.weights.ModelWeights;
+import org.llmri.model.weights.Safetensors;
+import org.llmri.model.weights.Tensor;
 import org.llmri.tensor.Threads;
 
 /** Parity with Hugging Face's OPTForCausalLM on the reference fixtures (see shared/fixtures/README.md). */

@@ -1,12 +1,11 @@
 package org.llmri.model.opt;
 
-import org.llmri.model.weights.DType;
-import org.llmri.model.weights.Tensor;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
+import org.llmri.model.weights.DType;
+import org.llmri.model.weights.Tensor;
 
 /** float16 and bfloat16 widen to float32 exactly, for every bit pattern, including the edge cases. */
 class HalfPrecisionTest {

@@ -1,8 +1,5 @@
 package org.llmri.model.opt;
 
-import org.llmri.model.TestFiles;
-import org.llmri.model.weights.DType;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,6 +9,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.llmri.LlmriException;
+import org.llmri.model.TestFiles;
+import org.llmri.model.weights.DType;
 
 class OptConfigTest {
     @TempDir Path dir;

@@ -1,12 +1,5 @@
 package org.llmri.model.opt;
 
-import org.llmri.model.weights.DType;
-import org.llmri.model.weights.ModelWeights;
-import org.llmri.model.weights.Safetensors;
-import org.llmri.model.weights.Tensor;
-import org.llmri.model.weights.TensorSpec;
-import org.llmri.model.weights.TorchCheckpointWriter;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,6 +15,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.llmri.LlmriException;
+import org.llmri.model.weights.DType;
+import org.llmri.model.weights.ModelWeights;
+import org.llmri.model.weights.Safetensors;
+import org.llmri.model.weights.Tensor;
+import org.llmri.model.weights.TensorSpec;
+import org.llmri.model.weights.TorchCheckpointWriter;
 
 /** Model folders in every layout transformers writes, and configs that do not match their weights. */
 @Timeout(60)

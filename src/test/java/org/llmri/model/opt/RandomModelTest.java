@@ -1,9 +1,5 @@
 package org.llmri.model.opt;
 
-import org.llmri.model.weights.DType;
-import org.llmri.model.weights.ModelWeights;
-import org.llmri.model.weights.Sha256;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -19,6 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.llmri.LlmriException;
+import org.llmri.model.weights.DType;
+import org.llmri.model.weights.ModelWeights;
+import org.llmri.model.weights.Sha256;
 
 @Timeout(120)
 class RandomModelTest {

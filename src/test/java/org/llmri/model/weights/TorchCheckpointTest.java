@@ -1,7 +1,5 @@
 package org.llmri.model.weights;
 
-import org.llmri.model.TestFiles;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -26,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.llmri.LlmriException;
+import org.llmri.model.TestFiles;
 
 /**
  * PyTorch zip checkpoints: real torch.save files (made once with PyTorch 1.13, see resources/torch) load;
