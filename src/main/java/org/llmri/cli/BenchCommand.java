@@ -5,14 +5,15 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.llmri.LlmriException;
-import org.llmri.model.Generator;
 import org.llmri.model.LoadedModel;
-import org.llmri.model.Sampling;
+import org.llmri.model.run.Generator;
+import org.llmri.model.run.Reader;
+import org.llmri.model.run.Sampling;
 import org.llmri.probe.Recorder;
 import org.llmri.probe.TapSet;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code llmri bench}: generation throughput as a scan sees it, the same measurement as
@@ -41,6 +42,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "3", description = "Timed repetitions (the best is reported); one untimed warm-up runs first.")
     int repeats;
 
+    @Option(names = "--read", description = "Reading mode instead: each prompt read in one forward pass, every token's taps "
+            + "recorded; tokens_per_s counts prompt tokens read (--new-tokens is ignored).")
+    boolean read;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the random prompt ids.")
     long seed;
 
@@ -52,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
         try (LoadedModel m = Models.open(model)) {
             SplittableRandom rng = new SplittableRandom(seed);
             List<Generator.Prompt> prompts = new ArrayList<>();
-            int vocab = m.config().vocabSize();
+            int vocab = m.model().vocabSize();
             for (int b = 0; b < batch; b++) {
                 int[] ids = new int[promptTokens];
                 for (int i = 0; i < promptTokens; i++) ids[i] = 4 + rng.nextInt(vocab - 4);
@@ -60,7 +65,11 @@ public final class BenchCommand implements Callable<Integer> {
             }
             // like the peer's forward hooks (one clone per module output), the recorder copies every tap's
             // values at the generating position into its buffer, from which a scan writes them to disk
-            Recorder recorder = record.equals("none") ? null : new Recorder(TapSet.select(m.model().taps(), record), m.model().threads());
+            Recorder recorder = record.equals("none") ? null : new Recorder(TapSet.select(m.model(), record), m.model().threads());
+            if (read) {
+                benchRead(m, prompts, recorder);
+                return 0;
+            }
             Generator gen = new Generator(m.model());
             var settings = new Generator.Settings(newTokens, Sampling.GREEDY, true, false, 0);
             var out = spec.commandLine().getOut();
@@ -78,5 +87,24 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf("tokens_per_s %.1f%n", batch * newTokens / best);
         }
         return 0;
+    }
+
+    /** Reading-mode throughput: the whole batch read as one ragged step, as a scan reads a batch. */
+    private void benchRead(LoadedModel m, List<Generator.Prompt> prompts, Recorder recorder) {
+        List<int[]> ids = prompts.stream().map(Generator.Prompt::ids).toList();
+        Reader reader = new Reader(m.model());
+        var out = spec.commandLine().getOut();
+        reader.read(ids, 0, recorder, null);
+        double best = Double.MAX_VALUE;
+        for (int r = 0; r < repeats; r++) {
+            long t0 = System.nanoTime();
+            reader.read(ids, 0, recorder, null);
+            double dt = (System.nanoTime() - t0) / 1e9;
+            best = Math.min(best, dt);
+            out.printf("run %d: %.3f s, %.1f tokens/s%n", r + 1, dt, batch * promptTokens / dt);
+        }
+        out.printf("read batch %d prompt %d threads %d record %s units %d%n", batch, promptTokens,
+                m.model().threads().parallelism(), record, recorder == null ? 0 : recorder.units());
+        out.printf("tokens_per_s %.1f%n", batch * promptTokens / best);
     }
 }

@@ -3,16 +3,16 @@ package org.llmri.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.llmri.model.Activation;
-import org.llmri.model.DType;
-import org.llmri.model.OptConfig;
-import org.llmri.model.RandomModel;
+import org.llmri.model.opt.Activation;
+import org.llmri.model.opt.OptConfig;
+import org.llmri.model.opt.RandomModel;
 import org.llmri.model.tokenizer.RandomTokenizer;
+import org.llmri.model.weights.DType;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.Study;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code llmri demo}: the paper's paradigm, end to end, on a small random model made on the spot. */
 @Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,

@@ -6,13 +6,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.llmri.LlmriException;
-import org.llmri.model.HiddenStates;
 import org.llmri.model.LoadedModel;
-import org.llmri.model.Safetensors;
-import org.llmri.model.Tensor;
-import picocli.CommandLine;
+import org.llmri.model.run.HiddenStates;
+import org.llmri.model.weights.Safetensors;
+import org.llmri.model.weights.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code llmri forward}: logits and hidden states for a token sequence, as Hugging Face returns them. */
 @Command(name = "forward", mixinStandardHelpOptions = true, showDefaultValues = true,
@@ -48,7 +48,7 @@ public final class ForwardCommand implements Callable<Integer> {
             }
             Safetensors.write(out, tensors);
             spec.commandLine().getOut().printf("wrote %s: logits and hidden.0..hidden.%d for %d tokens%n",
-                    out, m.config().numLayers(), tokens.length);
+                    out, m.model().numLayers(), tokens.length);
         }
         return 0;
     }

@@ -3,14 +3,14 @@ package org.llmri.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.llmri.model.Generator;
 import org.llmri.model.LoadedModel;
-import org.llmri.model.Sampling;
 import org.llmri.model.hub.ResolvedModel;
+import org.llmri.model.run.Generator;
+import org.llmri.model.run.Sampling;
 import org.llmri.model.tokenizer.TextTokenizer;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code llmri generate}: continue one or more prompts, greedy or seeded sampling. */
 @Command(name = "generate", mixinStandardHelpOptions = true, showDefaultValues = true,

@@ -10,16 +10,16 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.llmri.LlmriException;
-import org.llmri.model.DType;
-import org.llmri.model.ModelWeights;
-import org.llmri.model.OptConfig;
-import org.llmri.model.OptWeights;
-import org.llmri.model.RandomModel;
-import org.llmri.model.Sha256;
+import org.llmri.model.opt.OptConfig;
+import org.llmri.model.opt.OptWeights;
+import org.llmri.model.opt.RandomModel;
 import org.llmri.model.tokenizer.RandomTokenizer;
-import picocli.CommandLine;
+import org.llmri.model.weights.DType;
+import org.llmri.model.weights.ModelWeights;
+import org.llmri.model.weights.Sha256;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code llmri model}: make random models and inspect model folders. */
 @Command(name = "model", mixinStandardHelpOptions = true, showDefaultValues = true,

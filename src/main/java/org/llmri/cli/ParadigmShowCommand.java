@@ -13,10 +13,10 @@ import org.llmri.paradigm.PromptSlot;
 import org.llmri.paradigm.RunPlan;
 import org.llmri.paradigm.Study;
 import org.llmri.paradigm.StudyPlan;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code llmri paradigm show}: a paradigm as study YAML, or its expanded plan. */
 @Command(name = "show", mixinStandardHelpOptions = true, showDefaultValues = true, versionProvider = Main.Version.class,
@@ -44,8 +44,13 @@ public final class ParadigmShowCommand implements Runnable {
         String text = plan ? planTsv(p) : study.toYaml();
         String checked = plan ? org.llmri.study.ScanStage.checkPrompts(study, p, source) : null; // before anything is printed
         PrintWriter err = spec.commandLine().getErr();
-        err.printf("%s: %d runs, %d time points per run, %d in all%n", study.name(), p.runs().size(),
-                study.timePointsPerRun(), p.totalTimePoints());
+        if (study.acquisition().reads()) {
+            err.printf("%s: %d runs, %d prompts per run, read: one time point per prompt token (counted when scanned)%n",
+                    study.name(), p.runs().size(), study.design().promptsPerRun());
+        } else {
+            err.printf("%s: %d runs, %d time points per run, %d in all%n", study.name(), p.runs().size(),
+                    study.timePointsPerRun(), p.totalTimePoints());
+        }
         for (String note : p.notes()) err.println("note: " + note);
         if (checked != null) err.println(checked);
         err.flush();
@@ -71,12 +76,15 @@ public final class ParadigmShowCommand implements Runnable {
         StringBuilder sb = new StringBuilder();
         sb.append(String.join("\t", List.of("task", "run", "index", "block", "condition", "onset", "duration",
                 "prompt_id", "text"))).append('\n');
+        // in reading mode onsets and durations follow the token counts, known only once the model's tokenizer has run
+        boolean reads = plan.study().acquisition().reads();
         for (RunPlan run : plan.runs()) {
             for (PromptSlot slot : run.prompts()) {
                 int onset = slot.index() * run.newTokensPerPrompt();
                 sb.append(String.join("\t", List.of(run.taskId(), Integer.toString(run.run()),
                         Integer.toString(slot.index()), Integer.toString(slot.block()), slot.condition(),
-                        Integer.toString(onset), Integer.toString(run.newTokensPerPrompt()), slot.promptId(),
+                        reads ? "n/a" : Integer.toString(onset), reads ? "n/a" : Integer.toString(run.newTokensPerPrompt()),
+                        slot.promptId(),
                         escape(slot.text())))).append('\n');
             }
         }

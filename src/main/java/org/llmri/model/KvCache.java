@@ -53,7 +53,7 @@ public final class KvCache {
     }
 
     /** Stores one position's key and value rows (width values each, starting at k[at] and v[at]). */
-    void put(int slot, int layer, int position, float[] k, float[] v, int at) {
+    public void put(int slot, int layer, int position, float[] k, float[] v, int at) {
         float[] ks = keys[slot][layer], vs = values[slot][layer];
         int cap = capacity[slot];
         for (int h = 0, src = at, dst = position * headDim; h < width / headDim; h++, src += headDim, dst += cap * headDim) {
@@ -63,15 +63,15 @@ public final class KvCache {
     }
 
     /** Where a head's position 0 starts in {@link #keys} and {@link #values}; position j follows at + j * headDim. */
-    int headStart(int slot, int head) {
+    public int headStart(int slot, int head) {
         return head * capacity[slot] * headDim;
     }
 
-    float[] keys(int slot, int layer) {
+    public float[] keys(int slot, int layer) {
         return keys[slot][layer];
     }
 
-    float[] values(int slot, int layer) {
+    public float[] values(int slot, int layer) {
         return values[slot][layer];
     }
 }

@@ -6,11 +6,12 @@ import org.llmri.LlmriException;
 /** The paradigms shipped with llmri. */
 public final class Paradigms {
     public static final String GALACTICA_FMRI = "galactica-fmri";
+    public static final String FMRI_READ = "fmri-read";
 
     private Paradigms() {}
 
     public static List<String> names() {
-        return List.of(GALACTICA_FMRI);
+        return List.of(GALACTICA_FMRI, FMRI_READ);
     }
 
     /** A one-line description for listings. */
@@ -18,6 +19,8 @@ public final class Paradigms {
         return switch (requireKnown(name)) {
             case GALACTICA_FMRI -> "Nencka et al.'s six tasks on Galactica-125M: 5 science topics + random strings, "
                     + "off/on blocks, 2 runs x 640 time points";
+            case FMRI_READ -> "the same six tasks read, not answered: a time point per prompt token, "
+                    + "3 on-blocks of 5 prompts per run, 3 runs per task";
             default -> throw new IllegalStateException(name);
         };
     }
@@ -25,6 +28,7 @@ public final class Paradigms {
     public static Study builtin(String name) {
         return switch (requireKnown(name)) {
             case GALACTICA_FMRI -> galacticaFmri();
+            case FMRI_READ -> fmriRead();
             default -> throw new IllegalStateException(name);
         };
     }
@@ -59,6 +63,35 @@ public final class Paradigms {
                         new Task("archeology", "archeology", new PromptSource.BuiltinBank("archeology")),
                         new Task("pathology", "pathology", new PromptSource.BuiltinBank("pathology")),
                         new Task("randomstrings", "random strings", new PromptSource.RandomStrings(24, 64))),
-                new PromptSource.BuiltinBank("control"));
+                new PromptSource.BuiltinBank("control"),
+                Acquisition.GENERATE);
+    }
+
+    /**
+     * The same tasks and banks in reading mode: each prompt is read in one forward pass and each of its
+     * tokens is a time point. The unit of replication is the prompt (max-T permutes prompts), so power
+     * grows with prompts, not tokens; reading is cheap (a prompt is 15-30 tokens, one forward pass), so
+     * the design spends it on prompts: blocks off on off on off on off with 5 prompts each (15 task and
+     * 20 control prompts a run, against 8 and 12 in galactica-fmri) and 3 runs per task (45 of a topic
+     * bank's 50 prompts, none repeated; control prompts repeat across runs, never within one). Three
+     * on-blocks a run give the block-level decoder three held-out blocks per run; three runs give
+     * repeatability three within-task pairs.
+     */
+    private static Study fmriRead() {
+        Study g = galacticaFmri();
+        return new Study(
+                FMRI_READ,
+                g.model(),
+                g.taps(),
+                g.storageDtype(),
+                g.generation(),
+                ContextMode.FRESH,
+                new Design(List.of(Condition.OFF, Condition.ON, Condition.OFF, Condition.ON, Condition.OFF, Condition.ON,
+                        Condition.OFF), 5),
+                3,
+                g.seed(),
+                g.tasks(),
+                g.control(),
+                new Acquisition(Acquisition.Mode.READ, false, 8));
     }
 }

@@ -25,10 +25,26 @@ public record RunPlan(String taskId, String taskName, int run, List<PromptSlot> 
 
     /** One row per prompt; together they cover every time point exactly once. */
     public List<EventRow> events() {
+        int[] durations = new int[prompts.size()];
+        java.util.Arrays.fill(durations, newTokensPerPrompt);
+        return events(durations);
+    }
+
+    /**
+     * One row per prompt, prompt i lasting {@code durations[i]} time points (in reading mode its token
+     * count), back to back in presentation order; together they cover every time point exactly once.
+     */
+    public List<EventRow> events(int[] durations) {
+        if (durations.length != prompts.size()) {
+            throw new IllegalArgumentException(durations.length + " durations for " + prompts.size() + " prompts");
+        }
         List<EventRow> rows = new ArrayList<>(prompts.size());
+        int onset = 0;
         for (PromptSlot p : prompts) {
             String trialType = Condition.parse(p.condition()).trialType();
-            rows.add(new EventRow(p.index() * newTokensPerPrompt, newTokensPerPrompt, trialType, p.block(), p.promptId()));
+            int d = durations[p.index()];
+            rows.add(new EventRow(onset, d, trialType, p.block(), p.promptId()));
+            onset += d;
         }
         return rows;
     }

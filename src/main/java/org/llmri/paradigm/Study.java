@@ -14,10 +14,11 @@ import org.llmri.LlmriException;
  * @param taps presets (all, residual, attention, mlp) and/or tap names or globs such as {@code layers.*.fc1};
  *             the union is recorded (the probe package resolves them against the model)
  * @param seed drives every random choice: prompt assignment, random strings, and sampling if enabled
+ * @param acquisition generate (a time point per generated token) or read (a time point per prompt token)
  */
 public record Study(String name, String model, List<String> taps, StorageDtype storageDtype, Generation generation,
                     ContextMode context, Design design, int runsPerTask, long seed, List<Task> tasks,
-                    PromptSource control) {
+                    PromptSource control, Acquisition acquisition) {
 
     public Study {
         Objects.requireNonNull(name, "name");
@@ -29,6 +30,7 @@ public record Study(String name, String model, List<String> taps, StorageDtype s
         Objects.requireNonNull(design, "design");
         tasks = List.copyOf(tasks);
         Objects.requireNonNull(control, "control");
+        Objects.requireNonNull(acquisition, "acquisition");
     }
 
     /**
@@ -61,7 +63,7 @@ public record Study(String name, String model, List<String> taps, StorageDtype s
         return Planner.plan(this);
     }
 
-    /** Time points of one run: every generated token of every prompt. */
+    /** Time points of one run in generate mode: every generated token of every prompt (read mode: known after tokenizing). */
     public int timePointsPerRun() {
         return design.promptsPerRun() * generation.maxNewTokens();
     }
@@ -73,46 +75,50 @@ public record Study(String name, String model, List<String> taps, StorageDtype s
     }
 
     public Study withName(String v) {
-        return new Study(v, model, taps, storageDtype, generation, context, design, runsPerTask, seed, tasks, control);
+        return new Study(v, model, taps, storageDtype, generation, context, design, runsPerTask, seed, tasks, control, acquisition);
     }
 
     public Study withModel(String v) {
-        return new Study(name, v, taps, storageDtype, generation, context, design, runsPerTask, seed, tasks, control);
+        return new Study(name, v, taps, storageDtype, generation, context, design, runsPerTask, seed, tasks, control, acquisition);
     }
 
     public Study withTaps(List<String> v) {
-        return new Study(name, model, v, storageDtype, generation, context, design, runsPerTask, seed, tasks, control);
+        return new Study(name, model, v, storageDtype, generation, context, design, runsPerTask, seed, tasks, control, acquisition);
     }
 
     public Study withStorageDtype(StorageDtype v) {
-        return new Study(name, model, taps, v, generation, context, design, runsPerTask, seed, tasks, control);
+        return new Study(name, model, taps, v, generation, context, design, runsPerTask, seed, tasks, control, acquisition);
     }
 
     public Study withGeneration(Generation v) {
-        return new Study(name, model, taps, storageDtype, v, context, design, runsPerTask, seed, tasks, control);
+        return new Study(name, model, taps, storageDtype, v, context, design, runsPerTask, seed, tasks, control, acquisition);
     }
 
     public Study withContext(ContextMode v) {
-        return new Study(name, model, taps, storageDtype, generation, v, design, runsPerTask, seed, tasks, control);
+        return new Study(name, model, taps, storageDtype, generation, v, design, runsPerTask, seed, tasks, control, acquisition);
     }
 
     public Study withDesign(Design v) {
-        return new Study(name, model, taps, storageDtype, generation, context, v, runsPerTask, seed, tasks, control);
+        return new Study(name, model, taps, storageDtype, generation, context, v, runsPerTask, seed, tasks, control, acquisition);
     }
 
     public Study withRunsPerTask(int v) {
-        return new Study(name, model, taps, storageDtype, generation, context, design, v, seed, tasks, control);
+        return new Study(name, model, taps, storageDtype, generation, context, design, v, seed, tasks, control, acquisition);
     }
 
     public Study withSeed(long v) {
-        return new Study(name, model, taps, storageDtype, generation, context, design, runsPerTask, v, tasks, control);
+        return new Study(name, model, taps, storageDtype, generation, context, design, runsPerTask, v, tasks, control, acquisition);
     }
 
     public Study withTasks(List<Task> v) {
-        return new Study(name, model, taps, storageDtype, generation, context, design, runsPerTask, seed, v, control);
+        return new Study(name, model, taps, storageDtype, generation, context, design, runsPerTask, seed, v, control, acquisition);
+    }
+
+    public Study withAcquisition(Acquisition v) {
+        return new Study(name, model, taps, storageDtype, generation, context, design, runsPerTask, seed, tasks, control, v);
     }
 
     public Study withControl(PromptSource v) {
-        return new Study(name, model, taps, storageDtype, generation, context, design, runsPerTask, seed, tasks, v);
+        return new Study(name, model, taps, storageDtype, generation, context, design, runsPerTask, seed, tasks, v, acquisition);
     }
 }

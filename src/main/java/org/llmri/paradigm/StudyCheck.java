@@ -81,6 +81,15 @@ final class StudyCheck {
                     + g.batchSize() + ")"));
         }
 
+        Acquisition a = s.acquisition();
+        if (a.batchSize() < 0) {
+            out.add(new Problem("read.batch_size", "read.batch_size must be 0 (a whole run) or a positive integer (got "
+                    + a.batchSize() + ")"));
+        }
+        if (a.reads() && s.context() == ContextMode.CONTINUOUS) {
+            out.add(new Problem("context", "context: continuous needs acquisition: generate (reading mode reads each prompt on its own)"));
+        }
+
         Design d = s.design();
         if (d.pattern().isEmpty() || d.pattern().size() > MAX_BLOCKS) {
             out.add(new Problem("design.pattern", "design.pattern must list 1 to " + MAX_BLOCKS + " blocks (got " + d.pattern().size() + ")"));
@@ -101,7 +110,7 @@ final class StudyCheck {
         if (!out.isEmpty()) return out; // sizes below assume the numbers above are sane
 
         long timePoints = (long) d.promptsPerRun() * g.maxNewTokens();
-        if (timePoints > MAX_TIME_POINTS_PER_RUN) {
+        if (!a.reads() && timePoints > MAX_TIME_POINTS_PER_RUN) {
             out.add(new Problem("design", "a run would have " + timePoints + " time points (" + d.promptsPerRun()
                     + " prompts x " + g.maxNewTokens() + " tokens); the limit is " + MAX_TIME_POINTS_PER_RUN));
         }

@@ -189,8 +189,9 @@ final class StudyYaml {
 
     /** Turns the tree into a Study, filling what is left out from the built-in paradigm. */
     private record Reader(String label, Path baseDir) {
-        static final Set<String> STUDY_FIELDS = orderedSet("name", "model", "taps", "storage_dtype", "generation", "context",
-                "design", "runs_per_task", "seed", "tasks", "control");
+        static final Set<String> STUDY_FIELDS = orderedSet("name", "model", "taps", "storage_dtype", "acquisition", "generation",
+                "read", "context", "design", "runs_per_task", "seed", "tasks", "control");
+        static final Set<String> READ_FIELDS = orderedSet("keep_special_tokens", "batch_size");
         static final Set<String> GENERATION_FIELDS = orderedSet("max_new_tokens", "strategy", "temperature", "top_k", "top_p",
                 "suppress_eos", "batch_size");
         static final Set<String> DESIGN_FIELDS = orderedSet("pattern", "prompts_per_block");
@@ -222,7 +223,19 @@ final class StudyYaml {
                     get(m, "runs_per_task") == null ? d.runsPerTask() : integer(get(m, "runs_per_task"), "runs_per_task"),
                     get(m, "seed") == null ? d.seed() : longInteger(get(m, "seed"), "seed"),
                     get(m, "tasks") == null ? d.tasks() : tasks(get(m, "tasks")),
-                    get(m, "control") == null ? d.control() : control(get(m, "control")));
+                    get(m, "control") == null ? d.control() : control(get(m, "control")),
+                    acquisition(get(m, "acquisition"), get(m, "read"), d.acquisition()));
+        }
+
+        private Acquisition acquisition(Node modeNode, Node readNode, Acquisition d) {
+            Acquisition.Mode mode = modeNode == null ? d.mode()
+                    : choice(modeNode, "acquisition", Acquisition.Mode::parse, "generate, read");
+            if (readNode == null) return new Acquisition(mode, d.keepSpecialTokens(), d.batchSize());
+            Mapping m = mapping(readNode, "read", READ_FIELDS, "read.");
+            return new Acquisition(mode,
+                    get(m, "keep_special_tokens") == null ? d.keepSpecialTokens()
+                            : bool(get(m, "keep_special_tokens"), "read.keep_special_tokens"),
+                    get(m, "batch_size") == null ? d.batchSize() : integer(get(m, "batch_size"), "read.batch_size"));
         }
 
         private Generation generation(Node node, Generation d) {
@@ -426,6 +439,8 @@ final class StudyYaml {
         w.field(0, "taps", s.taps().size() == 1 ? scalar(s.taps().getFirst()) : flow(s.taps()),
                 "all | residual | attention | mlp, or a list of tap names/globs like \"layers.*.fc1\"");
         w.field(0, "storage_dtype", s.storageDtype().label(), "f32 | f16: how activations are stored");
+        w.field(0, "acquisition", s.acquisition().mode().label(),
+                "generate: a time point per generated token | read: a time point per prompt token");
         w.raw("generation:");
         Generation g = s.generation();
         w.field(1, "max_new_tokens", Integer.toString(g.maxNewTokens()), "tokens per prompt = time points per prompt");
@@ -435,6 +450,10 @@ final class StudyYaml {
         w.field(1, "top_p", number(g.topP()), "sample only; 1.0 = no limit");
         w.field(1, "suppress_eos", Boolean.toString(g.suppressEos()), "never stop early: every prompt gives max_new_tokens");
         w.field(1, "batch_size", Integer.toString(g.batchSize()), "prompts generated together; 0 = a whole run");
+        w.raw("read:");
+        w.field(1, "keep_special_tokens", Boolean.toString(s.acquisition().keepSpecialTokens()),
+                "read only: also time points for BOS/[CLS]/[SEP]");
+        w.field(1, "batch_size", Integer.toString(s.acquisition().batchSize()), "read only: prompts per forward pass; 0 = a whole run");
         w.field(0, "context", s.context().label(), "fresh: each prompt its own context | continuous");
         w.raw("design:");
         w.field(1, "pattern", flow(s.design().pattern().stream().map(Condition::label).toList()),

@@ -6,7 +6,6 @@ import org.llmri.LlmriException;
 import org.llmri.model.ForwardHook;
 import org.llmri.model.Step;
 import org.llmri.model.Tap;
-import org.llmri.model.TapPoint;
 
 /** A list of interventions on named taps' units, applied at every row of every step. */
 public final class Interventions implements ForwardHook {
@@ -40,9 +39,9 @@ public final class Interventions implements ForwardHook {
     }
 
     @Override
-    public void at(TapPoint point, int layer, float[] values, int width, Step step) {
+    public void at(Tap tap, float[] values, int width, Step step) {
         for (Target t : targets) {
-            if (t.tap().point() != point || t.tap().layer() != layer) continue;
+            if (!t.tap().equals(tap)) continue;
             int rows = values.length / width;
             int n = Math.min(rows, step.rows());
             for (int r = 0; r < n; r++) {
@@ -63,8 +62,8 @@ public final class Interventions implements ForwardHook {
         if (list.isEmpty()) return null;
         if (list.size() == 1) return list.get(0);
         ForwardHook[] arr = list.toArray(ForwardHook[]::new);
-        return (point, layer, values, width, step) -> {
-            for (ForwardHook h : arr) h.at(point, layer, values, width, step);
+        return (tap, values, width, step) -> {
+            for (ForwardHook h : arr) h.at(tap, values, width, step);
         };
     }
 }

@@ -2,7 +2,7 @@ package org.llmri.probe;
 
 import org.llmri.model.ForwardHook;
 import org.llmri.model.Step;
-import org.llmri.model.TapPoint;
+import org.llmri.model.Tap;
 import org.llmri.tensor.Threads;
 
 /**
@@ -11,7 +11,7 @@ import org.llmri.tensor.Threads;
  */
 public final class Recorder implements ForwardHook {
     private final TapSet set;
-    private final int[][] index; // [point][layer + 1] -> offset in the unit vector, or -1
+    private final java.util.Map<Tap, Integer> offsets = new java.util.HashMap<>(); // tap -> offset in the unit vector
     private float[] buffer = new float[0];
     private int outputs;
     private final Threads threads; // null: copy on the calling thread
@@ -28,12 +28,7 @@ public final class Recorder implements ForwardHook {
     public Recorder(TapSet set, Threads threads) {
         this.threads = threads;
         this.set = set;
-        this.index = new int[TapPoint.values().length][set.layers() + 1];
-        for (int[] a : index) java.util.Arrays.fill(a, -1);
-        for (int i = 0; i < set.taps().size(); i++) {
-            var t = set.taps().get(i);
-            index[t.point().ordinal()][t.layer() + 1] = set.offset(i);
-        }
+        for (int i = 0; i < set.taps().size(); i++) offsets.put(set.taps().get(i), set.offset(i));
     }
 
     public TapSet tapSet() {
@@ -41,9 +36,10 @@ public final class Recorder implements ForwardHook {
     }
 
     @Override
-    public void at(TapPoint point, int layer, float[] values, int width, Step step) {
-        int off = index[point.ordinal()][layer + 1];
-        if (off < 0) return;
+    public void at(Tap tap, float[] values, int width, Step step) {
+        Integer at = offsets.get(tap);
+        if (at == null) return;
+        int off = at;
         int m = step.outputs();
         int units = set.units();
         if (outputs != m || buffer.length < m * units) {

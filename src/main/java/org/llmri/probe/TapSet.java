@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.llmri.LlmriException;
+import org.llmri.model.LanguageModel;
 import org.llmri.model.Tap;
-import org.llmri.model.TapPoint;
 
 /**
  * A chosen set of taps, in the model's forward order, laid end to end as one unit vector: unit
@@ -22,10 +22,14 @@ public final class TapSet {
     private final int[] offsets;
     private final int units;
     private final int layers;
+    private final List<String> kindOrder;
+    private final int[] slices;
 
-    private TapSet(List<Tap> taps, int layers) {
+    private TapSet(List<Tap> taps, int layers, List<String> kindOrder, int[] slices) {
         this.taps = List.copyOf(taps);
         this.layers = layers;
+        this.kindOrder = List.copyOf(kindOrder);
+        this.slices = slices;
         this.offsets = new int[taps.size()];
         int u = 0;
         for (int i = 0; i < taps.size(); i++) {
@@ -40,23 +44,19 @@ public final class TapSet {
      * {@code mlp}) or comma-separated names and globs ({@code layers.*.fc1}, {@code embed}, {@code layers.3}).
      */
     public static TapSet select(List<Tap> all, String spec) {
-        int layers = 0;
-        for (Tap t : all) layers = Math.max(layers, t.layer() + 1);
-        String s = spec == null ? "all" : spec.strip();
-        return new TapSet(byNames(all, s.isEmpty() ? "all" : s), layers);
+        List<String> kinds = new ArrayList<>();
+        for (Tap t : all) if (!kinds.contains(t.kind())) kinds.add(t.kind());
+        return select(all, kinds, spec);
     }
 
-    /** A preset's taps, or null when the name is no preset. */
-    private static List<Tap> preset(List<Tap> all, String name) {
-        return switch (name) {
-            case "all" -> all;
-            case "residual" -> filter(all, p -> p == TapPoint.EMBED || p == TapPoint.RESIDUAL || p == TapPoint.DECODER_FINAL_LAYER_NORM);
-            case "attention" -> filter(all, p -> p == TapPoint.SELF_ATTN_LAYER_NORM || p == TapPoint.Q_PROJ || p == TapPoint.K_PROJ
-                    || p == TapPoint.V_PROJ || p == TapPoint.CONTEXT || p == TapPoint.OUT_PROJ);
-            case "mlp" -> filter(all, p -> p == TapPoint.FINAL_LAYER_NORM || p == TapPoint.FC1 || p == TapPoint.ACTIVATION_FN
-                    || p == TapPoint.FC2);
-            default -> null;
-        };
+    /** Selects from a model's taps, with its kind order for units.tsv's y. */
+    public static TapSet select(LanguageModel model, String spec) {
+        return select(model.taps(), model.kindOrder(), spec);
+    }
+
+    /** Selects from a model's taps by a list of presets, names and globs. */
+    public static TapSet select(LanguageModel model, List<String> specs) {
+        return select(model, String.join(",", specs));
     }
 
     /** Selects by a list of presets, names and globs. */
@@ -64,10 +64,41 @@ public final class TapSet {
         return select(all, String.join(",", specs));
     }
 
-    private static List<Tap> filter(List<Tap> all, java.util.function.Predicate<TapPoint> keep) {
-        List<Tap> out = new ArrayList<>();
-        for (Tap t : all) if (keep.test(t.point())) out.add(t);
-        return out;
+    /**
+     * Selects from taps in forward order, placing their kinds on the NIfTI y axis in {@code kindOrder}.
+     * The z slice is 0 for model-level taps before the first layer (the embeddings), layer + 1 for a
+     * layer's taps and L + 1 for model-level taps after the layers (final norms).
+     */
+    public static TapSet select(List<Tap> all, List<String> kindOrder, String spec) {
+        int layers = 0;
+        for (Tap t : all) layers = Math.max(layers, t.layer() + 1);
+        for (Tap t : all) {
+            if (!kindOrder.contains(t.kind())) throw new IllegalArgumentException("tap kind " + t.kind() + " is missing from the kind order");
+        }
+        String s = spec == null ? "all" : spec.strip();
+        List<Tap> chosen = byNames(all, s.isEmpty() ? "all" : s);
+        java.util.Map<Tap, Integer> slice = new java.util.HashMap<>();
+        boolean seenLayer = false;
+        for (Tap t : all) {
+            seenLayer |= t.layer() >= 0;
+            slice.put(t, t.layer() >= 0 ? t.layer() + 1 : seenLayer ? layers + 1 : 0);
+        }
+        int[] slices = new int[chosen.size()];
+        for (int i = 0; i < slices.length; i++) slices[i] = slice.get(chosen.get(i));
+        return new TapSet(chosen, layers, kindOrder, slices);
+    }
+
+    /** A preset's taps, or null when the name is no preset: {@code all}, or a group's taps. */
+    private static List<Tap> preset(List<Tap> all, String name) {
+        if (name.equals("all")) return all;
+        for (Tap.Group g : Tap.Group.values()) {
+            if (g.preset().equals(name)) {
+                List<Tap> out = new ArrayList<>();
+                for (Tap t : all) if (t.group() == g) out.add(t);
+                return out;
+            }
+        }
+        return null;
     }
 
     private static List<Tap> byNames(List<Tap> all, String spec) {
@@ -115,13 +146,9 @@ public final class TapSet {
         return layers;
     }
 
-    /** Index of a tap in this set, or -1. */
-    public int indexOf(TapPoint point, int layer) {
-        for (int i = 0; i < taps.size(); i++) {
-            Tap t = taps.get(i);
-            if (t.point() == point && t.layer() == layer) return i;
-        }
-        return -1;
+    /** The tap kinds in the y order of the NIfTI layout. */
+    public List<String> kindOrder() {
+        return kindOrder;
     }
 
     public int indexOf(String name) {
@@ -129,18 +156,14 @@ public final class TapSet {
         return -1;
     }
 
-    /** The tap kinds in the y order of the NIfTI layout (DESIGN.md): unit index x, kind y, layer slot z. */
-    public static final List<String> KIND_ORDER = List.of("embed", "self_attn_layer_norm", "q_proj", "k_proj", "v_proj",
-            "context", "out_proj", "final_layer_norm", "fc1", "activation_fn", "fc2", "residual");
-
     /** Rows of units.tsv: unit, tap, kind, layer (n/a at model level), index, x, y, z. */
     public List<List<Object>> unitRows() {
         List<List<Object>> rows = new ArrayList<>(units);
         for (int i = 0; i < taps.size(); i++) {
             Tap t = taps.get(i);
-            int y = KIND_ORDER.indexOf(t.kind());
-            // z: 0 = embed, 1..L = layers, L + 1 = the decoder's final LayerNorm
-            int z = t.point() == TapPoint.EMBED ? 0 : t.layer() >= 0 ? t.layer() + 1 : layers + 1;
+            // the NIfTI voxel (DESIGN.md): unit index x, kind y, layer slot z
+            int y = kindOrder.indexOf(t.kind());
+            int z = slices[i];
             Object layer = t.layer() >= 0 ? (Object) t.layer() : "n/a";
             for (int j = 0; j < t.width(); j++) {
                 rows.add(List.of(offsets[i] + j, t.name(), t.kind(), layer, j, j, y, z));

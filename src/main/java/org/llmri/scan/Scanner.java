@@ -17,10 +17,12 @@ import org.llmri.io.FolderLock;
 import org.llmri.io.Npy;
 import org.llmri.io.NpyWriter;
 import org.llmri.io.Tsv;
-import org.llmri.model.Generator;
 import org.llmri.model.LoadedModel;
-import org.llmri.model.Sampling;
+import org.llmri.model.run.Generator;
+import org.llmri.model.run.Reader;
+import org.llmri.model.run.Sampling;
 import org.llmri.model.tokenizer.TextTokenizer;
+import org.llmri.paradigm.Acquisition;
 import org.llmri.paradigm.ContextMode;
 import org.llmri.paradigm.EventRow;
 import org.llmri.paradigm.Generation;
@@ -33,9 +35,10 @@ import org.llmri.probe.Recorder;
 import org.llmri.probe.TapSet;
 
 /**
- * Runs a study's paradigm through a model and writes the dataset. Each run's prompts are generated as
- * one batch; each generated token is one time point, holding every chosen tap's values at the position
- * that produced it. A run's files appear only when it is complete (the sidecar JSON last), so a scan
+ * Runs a study's paradigm through a model and writes the dataset. In generate mode each run's prompts are
+ * generated as one batch; each generated token is one time point, holding every chosen tap's values at
+ * the position that produced it. In read mode each prompt is read in one forward pass and each of its
+ * tokens (special tokens left out unless kept) is one time point, so events follow the token counts. A run's files appear only when it is complete (the sidecar JSON last), so a scan
  * killed at any moment resumes by redoing just the unfinished run, and the finished dataset is
  * byte-identical to an uninterrupted scan. dataset_description.json is written last of all.
  */
@@ -47,6 +50,7 @@ public final class Scanner {
 
     private final LoadedModel model;
     private Generator generator;
+    private Reader reader;
     private final TextTokenizer tokenizer;
     private final Subject subject;
     private final ScanListener listener;
@@ -76,7 +80,10 @@ public final class Scanner {
             throw new LlmriException(out + ": already holds a finished scan (dataset_description.json); choose another --out");
         }
         StudyPlan plan = study.plan();
-        TapSet taps = TapSet.select(model.model().taps(), study.taps());
+        if (!study.acquisition().reads() && !model.model().canGenerate()) {
+            throw new LlmriException(model.model().architecture() + " cannot generate (an encoder): set acquisition: read in the study");
+        }
+        TapSet taps = TapSet.select(model.model(), study.taps());
         String studyYaml = study.toYaml();
         if (resume && Files.exists(ds.study())) {
             // the model may be named another way (another path to the same folder): the weights' checksum decides
@@ -88,19 +95,21 @@ public final class Scanner {
             AtomicFile.writeString(ds.study(), studyYaml);
         }
         Tsv.writeIfChanged(ds.units(), TapSet.UNIT_COLUMNS, taps.unitRows());
+        Map<RunPlan, RunInput> inputs = prepareAll(study, plan, tokenizer, model.model().maxPositions(), !model.model().canGenerate(),
+                ds.study().toString());
+        long total = 0;
         List<List<Object>> planned = new ArrayList<>();
-        for (RunPlan run : plan.runs()) planned.add(List.of(ds.subject(), run.taskId(), run.run(), run.timePoints()));
+        for (RunPlan run : plan.runs()) {
+            total += inputs.get(run).timePoints();
+            planned.add(List.of(ds.subject(), run.taskId(), run.run(), inputs.get(run).timePoints()));
+        }
         Tsv.writeIfChanged(ds.plan(), Runs.PLAN_COLUMNS, planned);
-        Map<RunPlan, List<int[]>> encoded = encodeAll(plan, tokenizer, model.config().maxPositionEmbeddings(),
-                study.context() == ContextMode.CONTINUOUS, ds.study().toString());
-
-        long total = plan.totalTimePoints();
         long done = 0;
         List<RunPlan> todo = new ArrayList<>();
         for (RunPlan run : plan.runs()) {
-            if (resume && isComplete(ds, run, taps.units())) {
+            if (resume && isComplete(ds, run, inputs.get(run).timePoints(), taps.units())) {
                 checkSameModel(ds, run);
-                done += run.timePoints();
+                done += inputs.get(run).timePoints();
             } else {
                 todo.add(run);
             }
@@ -112,28 +121,87 @@ public final class Scanner {
                 continue;
             }
             listener.run(run.label(), false);
-            scanRun(study, ds, run, taps, encoded.get(run));
+            scanRun(study, ds, run, inputs.get(run), taps);
         }
         writeDescription(ds, study);
         return ds;
     }
 
-    private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            throw new LlmriException(p + ": cannot read (" + AtomicFile.describe(e) + ")", e);
-        }
+    /**
+     * A run's prompts as token ids and the time points each gives: in generate mode its new tokens, in
+     * read mode its tokens ({@code keep[i][t]}: token t of prompt i is a time point).
+     */
+    public record RunInput(List<int[]> promptIds, List<boolean[]> keep, int[] durations, int timePoints) {}
+
+    /**
+     * Tokenizes every prompt of every run before the first is scanned, and checks that each fits the model's
+     * context (with its new tokens when generating; with a continuous context, the whole run must fit), so a
+     * bad prompt stops the scan at start-up, named by file, task and prompt id, not when its run is reached.
+     * {@code encoder}: the model only reads, with the special tokens its post-processor adds ([CLS] ... [SEP]).
+     */
+    public static Map<RunPlan, RunInput> prepareAll(Study study, StudyPlan plan, TextTokenizer tokenizer, int context, boolean encoder,
+                                                    String where) {
+        Map<RunPlan, RunInput> out = new LinkedHashMap<>();
+        for (RunPlan run : plan.runs()) out.put(run, prepare(study, run, tokenizer, context, encoder, where));
+        return out;
     }
 
-    private boolean isComplete(Dataset ds, RunPlan run, int units) {
+    private static RunInput prepare(Study study, RunPlan run, TextTokenizer tokenizer, int context, boolean encoder, String where) {
+        Acquisition a = study.acquisition();
+        List<int[]> ids = new ArrayList<>();
+        List<boolean[]> keep = new ArrayList<>();
+        int[] durations = new int[run.prompts().size()];
+        long timePoints = 0;
+        long continuous = 0;
+        int newTokens = a.reads() ? 0 : run.newTokensPerPrompt();
+        for (PromptSlot s : run.prompts()) {
+            String at = where + ": task " + run.taskId() + ", prompt " + s.promptId();
+            int[] tokens;
+            if (a.reads()) {
+                // decoders read a prompt as generation feeds it (as is, no BOS: Galactica's convention);
+                // encoders read it with the special tokens their post-processor adds ([CLS] ... [SEP])
+                TextTokenizer.Tokens t = tokenizer.encodeMarked(s.text(), encoder);
+                tokens = t.ids();
+                boolean[] k = new boolean[tokens.length];
+                int n = 0;
+                for (int i = 0; i < k.length; i++) {
+                    k[i] = a.keepSpecialTokens() || !t.special()[i];
+                    if (k[i]) n++;
+                }
+                if (n == 0) throw new LlmriException(at + ": no tokens to read once special tokens are left out: '" + s.text() + "'");
+                keep.add(k);
+                durations[s.index()] = n;
+            } else {
+                tokens = tokenizer.encode(s.text());
+                durations[s.index()] = run.newTokensPerPrompt();
+            }
+            if (tokens.length == 0) throw new LlmriException(at + ": encodes to no tokens");
+            long need = (long) tokens.length + newTokens;
+            continuous += need;
+            if (need > context) {
+                throw new LlmriException(at + ": " + tokens.length + " prompt tokens" + (a.reads() ? "" : " + " + newTokens + " new tokens")
+                        + " exceed the model's context of " + context + " positions; shorten the prompt"
+                        + (a.reads() ? "" : " or lower max_new_tokens"));
+            }
+            ids.add(tokens);
+            timePoints += durations[s.index()];
+        }
+        if (!a.reads() && study.context() == ContextMode.CONTINUOUS && continuous > context) {
+            throw new LlmriException(where + ": task " + run.taskId() + ", run " + run.run() + ": a continuous context needs "
+                    + continuous + " positions, more than the model's " + context + "; use context: fresh or fewer prompts per run");
+        }
+        if (timePoints > Integer.MAX_VALUE) throw new LlmriException(run.label() + ": " + timePoints + " time points is too many for one run");
+        return new RunInput(ids, keep, durations, (int) timePoints);
+    }
+
+    private boolean isComplete(Dataset ds, RunPlan run, int timePoints, int units) {
         Path npy = ds.activations(run.taskId(), run.run());
         if (!Files.isRegularFile(ds.sidecar(run.taskId(), run.run())) || !Files.isRegularFile(npy)
                 || !Files.isRegularFile(ds.events(run.taskId(), run.run()))) {
             return false;
         }
         Npy.Header h = Npy.readHeader(npy);
-        return h.shape().length == 2 && h.shape()[0] == run.timePoints() && h.shape()[1] == units;
+        return h.shape().length == 2 && h.shape()[0] == timePoints && h.shape()[1] == units;
     }
 
     private void checkSameModel(Dataset ds, RunPlan run) {
@@ -149,45 +217,16 @@ public final class Scanner {
         }
     }
 
-    /**
-     * Tokenizes every prompt of every run before the first is scanned, and checks that each fits the model's
-     * context with its new tokens (with a continuous context, the whole run must fit), so a bad prompt stops
-     * the scan at start-up, named by task and prompt id, not when its run is reached.
-     */
-    public static Map<RunPlan, List<int[]>> encodeAll(StudyPlan plan, TextTokenizer tokenizer, int context, boolean continuousContext,
-                                                      String where) {
-        Map<RunPlan, List<int[]>> out = new LinkedHashMap<>();
-        for (RunPlan run : plan.runs()) {
-            List<int[]> ids = new ArrayList<>();
-            long continuous = 0;
-            for (PromptSlot s : run.prompts()) {
-                int[] t = tokenizer.encode(s.text());
-                if (t.length == 0) {
-                    throw new LlmriException(where + ": task " + run.taskId() + ", prompt " + s.promptId() + ": encodes to no tokens");
-                }
-                long need = (long) t.length + run.newTokensPerPrompt();
-                continuous += need;
-                if (need > context) {
-                    throw new LlmriException(where + ": task " + run.taskId() + ", prompt " + s.promptId() + ": " + t.length
-                            + " prompt tokens + " + run.newTokensPerPrompt() + " new tokens exceed the model's context of " + context
-                            + " positions; shorten the prompt or lower max_new_tokens");
-                }
-                ids.add(t);
-            }
-            if (continuousContext && continuous > context) {
-                throw new LlmriException(where + ": task " + run.taskId() + ", run " + run.run() + ": a continuous context needs "
-                        + continuous + " positions, more than the model's " + context + "; use context: fresh or fewer prompts per run");
-            }
-            out.put(run, ids);
+    private void scanRun(Study study, Dataset ds, RunPlan run, RunInput input, TapSet taps) {
+        List<EventRow> events = run.events(input.durations());
+        if (study.acquisition().reads()) {
+            readRun(study, ds, run, input, events, taps);
+            return;
         }
-        return out;
-    }
-
-    private void scanRun(Study study, Dataset ds, RunPlan run, TapSet taps, List<int[]> promptIds) {
         Generation g = study.generation();
         int perPrompt = run.newTokensPerPrompt();
         List<PromptSlot> slots = run.prompts();
-        List<EventRow> events = run.events();
+        List<int[]> promptIds = input.promptIds();
         FiniteCheck finite = new FiniteCheck(taps, slots, run);
 
         Sampling sampling = g.strategy() == Generation.Strategy.GREEDY ? Sampling.GREEDY
@@ -198,7 +237,7 @@ public final class Scanner {
         Npy.Dtype dtype = study.storageDtype() == StorageDtype.F16 ? Npy.Dtype.F16 : Npy.Dtype.F32;
         Path npy = ds.activations(run.taskId(), run.run());
         List<int[]> generated;
-        try (NpyWriter writer = NpyWriter.create(npy, dtype, run.timePoints(), taps.units())) {
+        try (NpyWriter writer = NpyWriter.create(npy, dtype, input.timePoints(), taps.units())) {
             Generator.StepObserver toDisk = (step, chosen) -> {
                 for (int o = 0; o < step.outputs(); o++) {
                     long t = (long) step.outputSequence()[o] * perPrompt + step.outputTokenIndex()[o];
@@ -218,9 +257,59 @@ public final class Scanner {
             }
             writer.finish();
         }
-        // the events appear with the run, not before it; the sidecar, written last, marks the run complete
+        finishRun(study, ds, run, input, events, taps, generated);
+    }
+
+    /**
+     * Reading mode: each prompt in one forward pass, a batch of prompts a step; the row of token t of
+     * prompt i goes to its time point (the prompt's onset plus the kept tokens before t).
+     */
+    private void readRun(Study study, Dataset ds, RunPlan run, RunInput input, List<EventRow> events, TapSet taps) {
+        List<int[]> promptIds = input.promptIds();
+        FiniteCheck finite = new FiniteCheck(taps, run.prompts(), run);
+        int[][] timeOf = new int[promptIds.size()][];
+        for (int i = 0; i < timeOf.length; i++) {
+            boolean[] keep = input.keep().get(i);
+            timeOf[i] = new int[keep.length];
+            int t = events.get(i).onset();
+            for (int j = 0; j < keep.length; j++) timeOf[i][j] = keep[j] ? t++ : -1;
+        }
+        // the recorder holds every row of a batch: one Java array, so rows x units must stay below 2^31
+        int batch = study.acquisition().batchSize() == 0 ? promptIds.size() : study.acquisition().batchSize();
+        for (int from = 0; from < promptIds.size(); from += batch) {
+            long rows = 0;
+            for (int i = from; i < Math.min(promptIds.size(), from + batch); i++) rows += promptIds.get(i).length;
+            if (rows * taps.units() > Integer.MAX_VALUE - 8) {
+                throw new LlmriException(run.label() + ": a batch of " + rows + " tokens x " + taps.units()
+                        + " units is too large to record at once; lower read.batch_size (now " + study.acquisition().batchSize() + ")");
+            }
+        }
+        Recorder recorder = new Recorder(taps, model.model().threads());
+        Npy.Dtype dtype = study.storageDtype() == StorageDtype.F16 ? Npy.Dtype.F16 : Npy.Dtype.F32;
+        Path npy = ds.activations(run.taskId(), run.run());
+        try (NpyWriter writer = NpyWriter.create(npy, dtype, input.timePoints(), taps.units())) {
+            Reader.StepObserver toDisk = step -> {
+                int written = 0;
+                for (int o = 0; o < step.outputs(); o++) {
+                    int t = timeOf[step.outputSequence()[o]][step.outputTokenIndex()[o]];
+                    if (t < 0) continue;
+                    finite.check(recorder.buffer(), recorder.offsetOf(o), step.outputSequence()[o], step.outputTokenIndex()[o]);
+                    writer.writeRowAt(t, recorder.buffer(), recorder.offsetOf(o));
+                    written++;
+                }
+                listener.recorded(written);
+            };
+            if (reader == null) reader = new Reader(model.model()); // one KV cache for every run
+            reader.read(promptIds, study.acquisition().batchSize(), recorder, toDisk);
+            writer.finish();
+        }
+        finishRun(study, ds, run, input, events, taps, null);
+    }
+
+    /** The events appear with the run, not before it; the sidecar, written last, marks the run complete. */
+    private void finishRun(Study study, Dataset ds, RunPlan run, RunInput input, List<EventRow> events, TapSet taps, List<int[]> generated) {
         Tsv.write(ds.events(run.taskId(), run.run()), EventRow.COLUMNS, events.stream().map(EventRow::values).toList());
-        writeSidecar(study, ds, run, taps, slots, promptIds, generated);
+        writeSidecar(study, ds, run, input, events, taps, generated);
     }
 
     /** One context for the whole run: each prompt is appended to everything before it, answers included. */
@@ -260,13 +349,17 @@ public final class Scanner {
         return h ^ (h >>> 31);
     }
 
-    private void writeSidecar(Study study, Dataset ds, RunPlan run, TapSet taps, List<PromptSlot> slots,
-                              List<int[]> promptIds, List<int[]> generated) {
+    /** The run's sidecar; {@code generated} is null in reading mode. */
+    private void writeSidecar(Study study, Dataset ds, RunPlan run, RunInput input, List<EventRow> events, TapSet taps,
+                              List<int[]> generated) {
+        List<PromptSlot> slots = run.prompts();
+        List<int[]> promptIds = input.promptIds();
+        boolean reads = study.acquisition().reads();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("TaskName", run.taskName());
         m.put("RepetitionTime", 1);
-        m.put("RepetitionTimeUnit", "token: one time point per generated token");
-        m.put("NumberOfTimePoints", run.timePoints());
+        m.put("RepetitionTimeUnit", reads ? "token: one time point per prompt token read" : "token: one time point per generated token");
+        m.put("NumberOfTimePoints", input.timePoints());
         m.put("NumberOfUnits", taps.units());
         m.put("StorageDtype", study.storageDtype().label());
         Map<String, Object> model = new LinkedHashMap<>();
@@ -274,10 +367,46 @@ public final class Scanner {
         model.put("Revision", subject.revision());
         model.put("Commit", subject.commit());
         model.put("WeightsSHA256", subject.weightsSha256());
-        model.put("Architecture", "OPTForCausalLM");
+        model.put("Architecture", this.model.model().architecture());
         m.put("Model", model);
         m.put("Taps", study.taps());
         m.put("TapNames", taps.taps().stream().map(t -> t.name()).toList());
+        Map<String, Object> acq = new LinkedHashMap<>();
+        acq.put("Mode", study.acquisition().mode().label());
+        if (reads) {
+            acq.put("KeepSpecialTokens", study.acquisition().keepSpecialTokens());
+            acq.put("BatchSize", study.acquisition().batchSize());
+            acq.put("TimePoint", "activations at each token's position, the prompt read in one forward pass from a fresh context");
+        }
+        m.put("Acquisition", acq);
+        if (!reads) m.put("Generation", generation(study));
+        m.put("Seed", study.seed());
+        List<Map<String, Object>> prompts = new ArrayList<>();
+        for (int i = 0; i < slots.size(); i++) {
+            PromptSlot s = slots.get(i);
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("index", s.index());
+            p.put("prompt_id", s.promptId());
+            p.put("block", s.block());
+            p.put("condition", s.condition());
+            p.put("onset", (long) events.get(i).onset());
+            p.put("text", s.text());
+            p.put("prompt_token_ids", promptIds.get(i));
+            if (reads) {
+                p.put("duration", events.get(i).duration());
+                p.put("read_token_mask", input.keep().get(i));
+            } else {
+                p.put("generated_token_ids", generated.get(i));
+                p.put("generated_text", tokenizer.decode(generated.get(i)));
+            }
+            prompts.add(p);
+        }
+        m.put("Prompts", prompts);
+        m.put("GeneratedBy", VERSION);
+        writeJson(ds.sidecar(run.taskId(), run.run()), m);
+    }
+
+    private static Map<String, Object> generation(Study study) {
         Generation g = study.generation();
         Map<String, Object> gen = new LinkedHashMap<>();
         gen.put("MaxNewTokens", g.maxNewTokens());
@@ -288,26 +417,7 @@ public final class Scanner {
         gen.put("SuppressEOS", g.suppressEos());
         gen.put("Context", study.context().label());
         gen.put("TimePoint", "activations at the position that produced the token (the first: the prompt's last position)");
-        m.put("Generation", gen);
-        m.put("Seed", study.seed());
-        List<Map<String, Object>> prompts = new ArrayList<>();
-        for (int i = 0; i < slots.size(); i++) {
-            PromptSlot s = slots.get(i);
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("index", s.index());
-            p.put("prompt_id", s.promptId());
-            p.put("block", s.block());
-            p.put("condition", s.condition());
-            p.put("onset", (long) i * run.newTokensPerPrompt());
-            p.put("text", s.text());
-            p.put("prompt_token_ids", promptIds.get(i));
-            p.put("generated_token_ids", generated.get(i));
-            p.put("generated_text", tokenizer.decode(generated.get(i)));
-            prompts.add(p);
-        }
-        m.put("Prompts", prompts);
-        m.put("GeneratedBy", VERSION);
-        writeJson(ds.sidecar(run.taskId(), run.run()), m);
+        return gen;
     }
 
     private void writeDescription(Dataset ds, Study study) {

@@ -7,7 +7,7 @@ import org.llmri.dataset.Dataset;
 import org.llmri.dataset.ModelPath;
 import org.llmri.io.FolderLock;
 import org.llmri.model.LoadedModel;
-import org.llmri.model.Sha256;
+import org.llmri.model.weights.Sha256;
 import org.llmri.model.hub.ModelResolver;
 import org.llmri.model.hub.ResolvedModel;
 import org.llmri.model.tokenizer.TextTokenizer;
@@ -88,10 +88,22 @@ public final class ScanStage {
         if (dir == null || !Files.isRegularFile(dir.resolve("config.json")) || !Files.isRegularFile(dir.resolve("tokenizer.json"))) {
             return "note: prompt lengths not checked (model " + study.model() + " is not a local folder; the scan checks them at start)";
         }
-        int context = org.llmri.model.OptConfig.read(dir.resolve("config.json")).maxPositionEmbeddings();
+        var config = readJson(dir.resolve("config.json"));
+        // max_position_embeddings for OPT, BERT, NeoX and Llama; n_positions for GPT-2
+        int context = config.path("max_position_embeddings").asInt(config.path("n_positions").asInt(0));
+        if (context <= 0) return "note: prompt lengths not checked (" + dir.resolve("config.json") + " names no context length)";
+        boolean encoder = "bert".equals(config.path("model_type").asText(""));
         try (TextTokenizer tok = TextTokenizer.load(dir.resolve("tokenizer.json"))) {
-            Scanner.encodeAll(plan, tok, context, study.context() == org.llmri.paradigm.ContextMode.CONTINUOUS, where);
+            Scanner.prepareAll(study, plan, tok, context, encoder, where);
         }
-        return "every prompt fits the model's context of " + context + " positions with its new tokens";
+        return "every prompt fits the model's context of " + context + " positions" + (study.acquisition().reads() ? "" : " with its new tokens");
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode readJson(Path file) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+        } catch (java.io.IOException e) {
+            throw new LlmriException(file + ": not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
     }
 }

@@ -50,7 +50,7 @@ public final class PackedMatrix {
 
     /** Panel width: four vectors of the machine's preferred float species (4 x 6 accumulators fit the registers). */
     public static int panelWidth() {
-        return 4 * Kernels.L;
+        return 4 * Matmul.L;
     }
 
     public static PackedMatrix pack(Matrix m, Arena arena) {
@@ -94,7 +94,7 @@ public final class PackedMatrix {
         int panels = (n + w - 1) / w;
         // zeroed memory: a last panel's columns past the last output stay zero
         MemorySegment out = memory.allocate((long) panels * w * k * format.bytes, 64);
-        int l = Kernels.L;
+        int l = Matmul.L;
         int o = 0;
         for (Matrix m : parts) {
             MemorySegment src = m.data();
@@ -206,13 +206,13 @@ public final class PackedMatrix {
         int n = (k1 - k0) * width;
         switch (format) {
             case F32 -> MemorySegment.copy(data, F32, offset(p, k0), dst, 0, n);
-            case BF16 -> Kernels.bf16ToF32(data, offset(p, k0), dst, n);
+            case BF16 -> Matmul.bf16ToF32(data, offset(p, k0), dst, n);
             case F16_PAIRS -> {
                 // the chunk's even steps lie together, and so do its odd ones: two runs, each filling
                 // every other step of dst
                 for (int first = k0; first < Math.min(k1, k0 + 2); first++) {
                     int steps = (k1 - first + 1) / 2;
-                    Kernels.pairsToF32(data, offset(p, first), steps, dst, (first - k0) * width, 2 * width);
+                    Matmul.pairsToF32(data, offset(p, first), steps, dst, (first - k0) * width, 2 * width);
                 }
             }
         }

@@ -5,10 +5,10 @@ import java.net.URL;
 import java.nio.file.Path;
 
 /** Paths of test resources. */
-final class TestFiles {
+public final class TestFiles {
     private TestFiles() {}
 
-    static Path resource(String name) {
+    public static Path resource(String name) {
         URL url = TestFiles.class.getResource("/" + name);
         if (url == null) throw new IllegalStateException("missing test resource " + name);
         try {
@@ -18,7 +18,7 @@ final class TestFiles {
         }
     }
 
-    static Path fixture(String folder) {
+    public static Path fixture(String folder) {
         return resource("fixtures/" + folder);
     }
 }

@@ -49,12 +49,28 @@ class StudyYamlTest {
                 List.of(new Task("a1", "file bank", new PromptSource.FileBank("banks/mine.txt", dir.resolve("banks/mine.txt"))),
                         new Task("b2", "inline: awkward", new PromptSource.Inline(awkward)),
                         new Task("c3", "c3", new PromptSource.RandomStrings(1, 4096))),
-                new PromptSource.Inline(IntStream.range(0, 9).mapToObj(i -> "control " + i).toList()));
+                new PromptSource.Inline(IntStream.range(0, 9).mapToObj(i -> "control " + i).toList()),
+                new Acquisition(Acquisition.Mode.GENERATE, true, 5));
         String yaml = custom.toYaml();
         Study back = Study.load(write("study.yaml", yaml));
         assertThat(back).isEqualTo(custom);
         assertThat(back.toYaml()).isEqualTo(yaml);
         assertThat(back.plan()).isEqualTo(custom.plan());
+    }
+
+    @Test
+    void readingModeIsChosenInTheYamlAndTheBuiltInReadingParadigmRoundTrips() throws IOException {
+        Study s = load("acquisition: read\nread: {keep_special_tokens: true, batch_size: 0}\n");
+        assertThat(s.acquisition()).isEqualTo(new Acquisition(Acquisition.Mode.READ, true, 0));
+        assertThat(load("acquisition: read\n").acquisition()).isEqualTo(new Acquisition(Acquisition.Mode.READ, false, 8));
+        assertThat(DEFAULT.acquisition().mode()).isEqualTo(Acquisition.Mode.GENERATE);
+        Study read = Paradigms.builtin(Paradigms.FMRI_READ);
+        assertThat(Study.load(write("read.yaml", read.toYaml()))).isEqualTo(read);
+        assertThat(read.plan().runs()).hasSize(18);
+        assertThatThrownBy(() -> load("acquisition: listen\n")).isInstanceOf(LlmriException.class)
+                .hasMessageContaining("acquisition").hasMessageContaining("generate, read");
+        assertThatThrownBy(() -> load("acquisition: read\ncontext: continuous\n").validate()).isInstanceOf(LlmriException.class)
+                .hasMessageContaining("continuous needs acquisition: generate");
     }
 
     @Test

@@ -11,11 +11,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.llmri.LlmriException;
-import org.llmri.model.Generator;
 import org.llmri.model.LoadedModel;
-import org.llmri.model.Sampling;
 import org.llmri.model.Tap;
-import org.llmri.model.Tensor;
+import org.llmri.model.run.Generator;
+import org.llmri.model.run.Sampling;
+import org.llmri.model.weights.Tensor;
 
 /** Batched generation, seeded sampling, taps and interventions on the tiny F32 fixture. */
 class GenerationAndInterventionTest {

@@ -22,13 +22,13 @@ import org.llmri.LlmriException;
 import org.llmri.dataset.Dataset;
 import org.llmri.io.Npy;
 import org.llmri.io.Tsv;
-import org.llmri.model.DType;
-import org.llmri.model.HiddenStates;
 import org.llmri.model.LoadedModel;
-import org.llmri.model.OptConfig;
-import org.llmri.model.RandomModel;
+import org.llmri.model.opt.OptConfig;
+import org.llmri.model.opt.RandomModel;
+import org.llmri.model.run.HiddenStates;
 import org.llmri.model.tokenizer.RandomTokenizer;
 import org.llmri.model.tokenizer.TextTokenizer;
+import org.llmri.model.weights.DType;
 import org.llmri.paradigm.Design;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.Study;
@@ -62,7 +62,7 @@ class ScanTest {
 
     static Dataset scan(Study study, Path out, boolean resume) {
         try (LoadedModel m = LoadedModel.open(model); TextTokenizer tok = TextTokenizer.load(model.resolve("tokenizer.json"))) {
-            String sha = org.llmri.model.Sha256.ofFiles(m.weights().files());
+            String sha = org.llmri.model.weights.Sha256.ofFiles(m.weights().files());
             return new Scanner(m, tok, new Scanner.Subject(study.model(), null, null, sha), null).scan(study, out, resume);
         }
     }

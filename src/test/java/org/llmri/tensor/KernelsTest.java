@@ -47,7 +47,7 @@ class KernelsTest {
             float[] x = new float[rows * in];
             for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
             float[] y = new float[rows * out];
-            Kernels.linear(threads, x, rows, p, bias, y);
+            Matmul.linear(threads, x, rows, p, bias, y);
             for (int r = 0; r < rows; r++) {
                 for (int o = 0; o < out; o++) {
                     double ref = bias[o];
@@ -56,7 +56,7 @@ class KernelsTest {
                 }
                 // the same row alone, and in a different batch position, gives the same bits
                 float[] alone = new float[out];
-                Kernels.linear(threads, java.util.Arrays.copyOfRange(x, r * in, (r + 1) * in), 1, p, bias, alone);
+                Matmul.linear(threads, java.util.Arrays.copyOfRange(x, r * in, (r + 1) * in), 1, p, bias, alone);
                 assertThat(alone).containsExactly(java.util.Arrays.copyOfRange(y, r * out, (r + 1) * out));
             }
         }
@@ -68,7 +68,7 @@ class KernelsTest {
         float[] x = new float[37];
         java.util.Arrays.fill(x, v);
         try (Threads threads = new Threads(2)) {
-            Kernels.gelu(threads, x, x.length);
+            Ops.gelu(threads, x, x.length);
         }
         double erf = org.hipparchus.special.Erf.erf(v / Math.sqrt(2));
         double want = 0.5 * v * (1 + erf);
@@ -88,9 +88,9 @@ class KernelsTest {
             b[i] = (float) rng.nextGaussian();
             ref += (double) a[i] * b[i];
         }
-        float d = Kernels.dot(a, 0, b, 0, 100);
+        float d = Ops.dot(a, 0, b, 0, 100);
         assertThat((double) d).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-4));
-        for (int rep = 0; rep < 1000; rep++) assertThat(Kernels.dot(a, 0, b, 0, 100)).isEqualTo(d);
+        for (int rep = 0; rep < 1000; rep++) assertThat(Ops.dot(a, 0, b, 0, 100)).isEqualTo(d);
     }
 
     /**
@@ -121,8 +121,8 @@ class KernelsTest {
                 System.arraycopy(oneHot, 0, batch, k, k);
                 System.arraycopy(oneHot, 0, batch, 6 * k, k);
                 float[] alone = new float[n], inBatch = new float[7 * n];
-                Kernels.linear(threads, oneHot, 1, p, null, alone);
-                Kernels.linear(threads, batch, 7, p, null, inBatch);
+                Matmul.linear(threads, oneHot, 1, p, null, alone);
+                Matmul.linear(threads, batch, 7, p, null, inBatch);
                 for (int o = 0; o < n; o++) {
                     int want = Float.floatToRawIntBits(0f + weight(m, o, c)); // sums start at +0, so -0 reads +0
                     assertThat(Float.floatToRawIntBits(alone[o])).as("output %d step %d", o, c).isEqualTo(want);
@@ -146,7 +146,7 @@ class KernelsTest {
             float[] x = new float[40];
             x[3] = 1f;
             float[] y = new float[70];
-            Kernels.linear(threads, x, 1, p, null, y);
+            Matmul.linear(threads, x, 1, p, null, y);
             for (int o = 0; o < 70; o++) assertThat(y[o]).isEqualTo(weight(m, o, 3));
         }
     }

@@ -39,12 +39,16 @@ public final class TextTokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final Map<String, Integer> idOfToken;
     private final String[] tokenOfId;
+    // ids of tokenizer.json's added tokens marked "special": true (BOS, EOS, [CLS], [SEP], [PAD] ...)
+    private final java.util.Set<Integer> specialIds;
 
-    private TextTokenizer(Path file, HuggingFaceTokenizer tokenizer, Map<String, Integer> idOfToken, String[] tokenOfId) {
+    private TextTokenizer(Path file, HuggingFaceTokenizer tokenizer, Map<String, Integer> idOfToken, String[] tokenOfId,
+                          java.util.Set<Integer> specialIds) {
         this.file = file;
         this.tokenizer = tokenizer;
         this.idOfToken = idOfToken;
         this.tokenOfId = tokenOfId;
+        this.specialIds = specialIds;
     }
 
     /** Loads {@code tokenizer.json} (or the {@code tokenizer.json} inside a folder). */
@@ -78,7 +82,9 @@ public final class TextTokenizer implements AutoCloseable {
             }
             throw new LlmriException(file + ": the tokenizers library rejected it: " + reason, e);
         }
-        return new TextTokenizer(file, hf, vocab.ids(), vocab.tokens());
+        java.util.Set<Integer> special = new java.util.HashSet<>();
+        for (JsonNode t : root.path("added_tokens")) if (t.path("special").asBoolean(false)) special.add(t.path("id").asInt());
+        return new TextTokenizer(file, hf, vocab.ids(), vocab.tokens(), java.util.Set.copyOf(special));
     }
 
     private static byte[] read(Path file) {
@@ -140,6 +146,28 @@ public final class TextTokenizer implements AutoCloseable {
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) out[i] = Math.toIntExact(ids[i]);
         return out;
+    }
+
+    /** A text's token ids and, for each, whether it is a special token (BOS, [CLS], [SEP], ...). */
+    public record Tokens(int[] ids, boolean[] special) {}
+
+    /**
+     * The token ids of {@code text} as a model reads it, with the special tokens the tokenizer's
+     * post-processor adds when {@code addSpecialTokens} (an encoder's [CLS] ... [SEP]), each marked as
+     * special or not: added by the post-processor, or one of tokenizer.json's special added tokens
+     * (as transformers' {@code all_special_ids} counts them), also where the text itself holds one.
+     */
+    public Tokens encodeMarked(String text, boolean addSpecialTokens) {
+        Encoding enc = tokenizer.encode(text, addSpecialTokens, false);
+        long[] ids = enc.getIds();
+        long[] mask = enc.getSpecialTokenMask();
+        int[] out = new int[ids.length];
+        boolean[] special = new boolean[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = Math.toIntExact(ids[i]);
+            special[i] = (mask != null && i < mask.length && mask[i] != 0) || specialIds.contains(out[i]);
+        }
+        return new Tokens(out, special);
     }
 
     /** The text of {@code ids}, special tokens left out. */
