@@ -416,20 +416,19 @@ public final class PromptLevel {
         return t;
     }
 
-    /** Reusable permuted statistics for one map (prepared once; many permutations). */
+    /** Reusable permuted statistics for one map (prepared once; many permutations; thread-safe). */
     public static final class Permuter {
         private final Member member;
         private final List<RunMeans> runs;
-        private final double[][] a;
 
         public Permuter(List<RunMeans> runs) {
             this.runs = List.copyOf(runs);
             this.member = new Member(runs);
-            this.a = new double[runs.size()][member.units];
         }
 
-        /** t per unit under permutation b of seed (b = 0: observed); writes into t. Not thread-safe. */
+        /** t per unit under permutation b of seed (b = 0: observed); writes into t. */
         public void t(long seed, int b, double[] t) {
+            double[][] a = new double[runs.size()][member.units];
             member.taskSums(labels(runs, seed, b), a);
             member.t(a, t, null, null);
         }
