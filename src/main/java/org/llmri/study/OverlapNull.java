@@ -49,6 +49,15 @@ final class OverlapNull {
             observed.add(network(t.task(), stat, crit, opts.tail()));
             k++;
         }
+        return joint(names, permuters, critical, opts.tail(), observed, units, settings);
+    }
+
+    /**
+     * The joint-permutation overlap of networks recomputed from {@code permuters} at the tail-signed
+     * thresholds {@code critical} (infinite: an empty network). {@code observed} are the networks tested.
+     */
+    static Overlap.Result joint(List<String> names, List<PromptLevel.Permuter> permuters, double[] critical, Tail tail, List<Network> observed,
+                                UnitTable units, Overlap.Settings settings) {
         long seed = settings.seed() + 3;
         return Overlap.computeJoint(observed, units, settings, b -> {
             List<Network> out = new ArrayList<>(names.size());
@@ -59,7 +68,7 @@ final class OverlapNull {
                     continue;
                 }
                 permuters.get(i).t(seed, b, t);
-                out.add(network(names.get(i), t, critical[i], opts.tail()));
+                out.add(network(names.get(i), t, critical[i], tail));
             }
             return out;
         });
