@@ -14,6 +14,8 @@ import org.llmri.glm.GlmAnalysis;
 import org.llmri.glm.GlmDataset;
 import org.llmri.glm.GlmOptions;
 import org.llmri.glm.GlmOutputs;
+import org.llmri.glm.InferenceLevel;
+import org.llmri.glm.PromptLevelDataset;
 import org.llmri.glm.Hrf;
 import org.llmri.glm.NoiseModel;
 import org.llmri.glm.ProgressListener;
@@ -112,6 +114,15 @@ public final class GlmCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default for --dataset: DIR/glm; required with --data).")
     Path out;
 
+    @Option(names = "--inference", defaultValue = "prompt", paramLabel = "prompt|token",
+            description = "--dataset only: prompt = prompt means, task vs control blocked by run, permutations of prompt labels (valid: "
+                    + "tokens of a prompt are not independent); token = the time-point GLM above (descriptive on scan data). --data is always token.")
+    String inference;
+
+    @Option(names = "--fwer-family", defaultValue = "map", paramLabel = "map|tasks",
+            description = "Prompt-level FWE: max-T over each map's units, or over every task's map at once (for 'any task network' claims).")
+    String fwerFamily;
+
     @Override
     public Integer call() {
         PrintWriter outW = spec.commandLine().getOut();
@@ -127,7 +138,11 @@ public final class GlmCommand implements Callable<Integer> {
         try (Bars bars = new Bars()) {
             if (input.dataset != null) {
                 Path o = out != null ? out : input.dataset.resolve("glm");
-                GlmOutputs.DatasetOutput r = GlmDataset.run(input.dataset, o, opts, bars);
+                InferenceLevel level = InferenceLevel.parse(inference);
+                PromptLevelDataset.Family family = PromptLevelDataset.Family.parse(fwerFamily);
+                if (level == InferenceLevel.TOKEN) warnTokenLevel(corr, GlmDataset.discover(input.dataset).get(0).events());
+                GlmOutputs.DatasetOutput r = level == InferenceLevel.PROMPT ? PromptLevelDataset.run(input.dataset, o, opts, family, bars)
+                        : GlmDataset.run(input.dataset, o, opts, bars);
                 bars.close();
                 for (GlmOutputs.TaskOutput t : r.tasks()) {
                     for (GlmOutputs.LevelOutput l : t.runs()) report(outW, l);
@@ -138,6 +153,7 @@ public final class GlmCommand implements Callable<Integer> {
                 Single s = input.single;
                 if (out == null) throw new LlmriException("--out is required with --data");
                 if ((s.events == null) == (s.design == null)) throw new LlmriException("give exactly one of --events and --design");
+                if (s.events != null) warnTokenLevel(corr, s.events);
                 GlmOutputs.LevelOutput l = GlmAnalysis.run(s.data, s.events, s.design, s.mask, s.units, s.prefix, out, opts, bars);
                 bars.close();
                 report(outW, l);
@@ -148,9 +164,23 @@ public final class GlmCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A correction on token-level p of events that name prompts: one line on stderr naming the prompt-level test. */
+    void warnTokenLevel(List<Correction> corr, java.nio.file.Path events) {
+        List<Correction> tokenP = corr.stream().filter(c -> c != Correction.FWE).toList();
+        if (!tokenP.isEmpty() && PromptLevelDataset.hasPromptIds(events)) {
+            spec.commandLine().getErr().println("llmri: " + InferenceLevel.tokenWarning(tokenP));
+            spec.commandLine().getErr().flush();
+        }
+    }
+
     private static void report(PrintWriter w, GlmOutputs.LevelOutput l) {
         for (GlmOutputs.ContrastOutput c : l.contrasts()) {
             for (GlmOutputs.CorrectionOutput k : c.corrections()) {
+                if (l.inference() != null) {
+                    w.printf("%s %s %s %s %s: %d units (prompt-level, critical |t| %.4g, |z| %.4g, df %.0f)%n", l.prefix(), c.label(),
+                            k.correction().label(), k.tail().label(), k.alpha(), k.significant(), k.criticalT(), k.criticalZ(), c.dof());
+                    continue;
+                }
                 String thr = k.correction() == Correction.FWE ? String.format(" (|stat| > %.4g)", k.threshold())
                         : Double.isNaN(k.threshold()) ? "" : String.format(" (p <= %.4g)", k.threshold());
                 if (k.correction() == Correction.FWE && k.tail() != Tail.TWO_SIDED) thr = String.format(" (stat > %.4g)", k.threshold());
