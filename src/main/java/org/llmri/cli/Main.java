@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
             StudyCommand.class,
             ScanCommand.class,
             GlmCommand.class,
+            PowerCommand.class,
             ExportCommand.class,
             ParadigmCommand.class,
             ModelCommand.class,
