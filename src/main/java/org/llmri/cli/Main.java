@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             ScanCommand.class,
             GlmCommand.class,
             PowerCommand.class,
+            CalibrateCommand.class,
             ExportCommand.class,
             ParadigmCommand.class,
             ModelCommand.class,
