@@ -148,6 +148,10 @@ public final class GlmCommand implements Callable<Integer> {
                     for (GlmOutputs.LevelOutput l : t.runs()) report(outW, l);
                     if (t.fixedEffects() != null) report(outW, t.fixedEffects());
                 }
+                if (level == InferenceLevel.TOKEN) {
+                    outW.println("token-level maps: descriptive on a scan dataset (the tokens of a prompt are not independent); "
+                            + "the prompt-level test is --inference prompt");
+                }
                 outW.println("maps in " + o + "; summary " + r.summary());
             } else {
                 Single s = input.single;
