@@ -284,6 +284,15 @@ public final class ReportWriter {
             sb.append("</div>\n");
             sb.append(Html.table(List.of("task A", "task B", "sign", "|A|", "|B|", "shared", "Dice", "Jaccard", "overlap coef.", "chance Dice",
                     "p", "exceeds chance"), r.overall().stream().map(p -> overlapRow(p, false)).toList(), 3, null));
+            long testableLayers = r.byLevel().stream().filter(Overlap.Pair::testable).count();
+            double smallest = 1.0 / (r.settings().permutations() + 1);
+            if (testableLayers > 0 && smallest > r.settings().q() / testableLayers) {
+                sb.append("<p class=\"note\">Per layer: with ").append(r.settings().permutations()).append(" permutations the smallest p is ")
+                        .append(String.format(Locale.ROOT, "%.2g", smallest)).append(", above the first Benjamini&ndash;Hochberg step q/m = ")
+                        .append(String.format(Locale.ROOT, "%.2g", r.settings().q() / testableLayers)).append(" over ").append(testableLayers)
+                        .append(" testable rows, so a single layer can exceed chance only together with many others; run more permutations ")
+                        .append("(--permutations) to test layers one by one.</p>\n");
+            }
             sb.append("<details><summary>Per layer (").append(r.byLevel().size()).append(" rows)</summary>\n")
                     .append(Html.table(List.of("task A", "task B", "sign", "layer", "|A|", "|B|", "shared", "Dice", "Jaccard", "overlap coef.",
                             "chance Dice", "p", "exceeds chance"), r.byLevel().stream().map(p -> overlapRow(p, true)).toList(), 4, "compact"))
