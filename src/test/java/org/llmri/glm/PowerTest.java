@@ -28,8 +28,10 @@ class PowerTest {
             }
             runs.add(new PromptLevel.RunMeans("sim", task, UNITS, v));
         }
+        long t0 = System.nanoTime();
         PromptLevel.MapResult m = PromptLevel.test(List.of(runs), "c", new PromptLevel.Settings(Tail.TWO_SIDED, 200, seed, 0.05, 2),
                 ProgressListener.NONE).get(0);
+        System.out.printf("prompt-level test of %s, %,d units, 200 permutations: %.1f s%n", d.describe(), UNITS, (System.nanoTime() - t0) / 1e9);
         int found = 0, wrong = 0;
         for (int u = 0; u < UNITS; u++) {
             if (!m.fwe().mask()[u]) continue;
