@@ -13,6 +13,8 @@ import org.llmri.glm.Drift;
 import org.llmri.glm.GlmAnalysis;
 import org.llmri.glm.GlmOptions;
 import org.llmri.glm.GlmOutputs;
+import org.llmri.glm.InferenceLevel;
+import org.llmri.glm.PromptLevelDataset;
 import org.llmri.glm.Hrf;
 import org.llmri.glm.NoiseModel;
 import org.llmri.glm.ProgressListener;
@@ -118,6 +120,15 @@ public final class GlmCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default for --dataset: DIR/glm; required with --data).")
     Path out;
 
+    @Option(names = "--inference", defaultValue = "prompt", paramLabel = "prompt|token",
+            description = "--dataset only: prompt = prompt means, task vs control blocked by run, permutations of prompt labels (valid: "
+                    + "tokens of a prompt are not independent); token = the time-point GLM above (descriptive on scan data). --data is always token.")
+    String inference;
+
+    @Option(names = "--fwer-family", defaultValue = "map", paramLabel = "map|tasks",
+            description = "Prompt-level FWE: max-T over each map's units, or over every task's map at once (for 'any task network' claims).")
+    String fwerFamily;
+
     @Override
     public Integer call() throws java.io.IOException {
         PrintWriter outW = spec.commandLine().getOut();
@@ -145,17 +156,27 @@ public final class GlmCommand implements Callable<Integer> {
                     }
                 }
                 ResourceGuard.warnIfLong(opts, units, timePoints, warn);
-                GlmOutputs.DatasetOutput r = GlmStage.run(input.dataset, o, opts, bars, maskNonFinite, warn);
+                InferenceLevel level = InferenceLevel.parse(inference);
+                PromptLevelDataset.Family family = PromptLevelDataset.Family.parse(fwerFamily);
+                if (level == InferenceLevel.TOKEN) {
+                    warnTokenLevel(corr, org.llmri.dataset.Runs.complete(input.dataset).get(0).events());
+                }
+                GlmOutputs.DatasetOutput r = GlmStage.run(input.dataset, o, opts, level, family, bars, maskNonFinite, warn);
                 bars.close();
                 for (GlmOutputs.TaskOutput t : r.tasks()) {
                     for (GlmOutputs.LevelOutput l : t.runs()) report(outW, l);
                     if (t.fixedEffects() != null) report(outW, t.fixedEffects());
+                }
+                if (level == InferenceLevel.TOKEN) {
+                    outW.println("token-level maps: descriptive on a scan dataset (the tokens of a prompt are not independent); "
+                            + "the prompt-level test is --inference prompt");
                 }
                 outW.println("maps in " + o + "; summary " + r.summary());
             } else {
                 Single s = input.single;
                 if (out == null) throw new LlmriException("--out is required with --data");
                 if ((s.events == null) == (s.design == null)) throw new LlmriException("give exactly one of --events and --design");
+                if (s.events != null) warnTokenLevel(corr, s.events);
                 ResourceGuard.check(opts, 1, contrasts.size(), heap, warn);
                 GlmOutputs.LevelOutput l;
                 try (FolderLock lock = FolderLock.acquire(out, "glm")) {
@@ -203,9 +224,23 @@ public final class GlmCommand implements Callable<Integer> {
         return n.values().stream().mapToInt(Integer::intValue).max().orElse(1);
     }
 
+    /** A correction on token-level p of events that name prompts: one line on stderr naming the prompt-level test. */
+    void warnTokenLevel(List<Correction> corr, java.nio.file.Path events) {
+        List<Correction> tokenP = corr.stream().filter(c -> c != Correction.FWE).toList();
+        if (!tokenP.isEmpty() && PromptLevelDataset.hasPromptIds(events)) {
+            spec.commandLine().getErr().println("llmri: " + InferenceLevel.tokenWarning(tokenP));
+            spec.commandLine().getErr().flush();
+        }
+    }
+
     private static void report(PrintWriter w, GlmOutputs.LevelOutput l) {
         for (GlmOutputs.ContrastOutput c : l.contrasts()) {
             for (GlmOutputs.CorrectionOutput k : c.corrections()) {
+                if (l.inference() != null) {
+                    w.printf("%s %s %s %s %s: %d units (prompt-level, critical |t| %.4g, |z| %.4g, df %.0f)%n", l.prefix(), c.label(),
+                            k.correction().label(), k.tail().label(), k.alpha(), k.significant(), k.criticalT(), k.criticalZ(), c.dof());
+                    continue;
+                }
                 String thr = k.correction() == Correction.FWE ? String.format(" (|stat| > %.4g)", k.threshold())
                         : Double.isNaN(k.threshold()) ? "" : String.format(" (p <= %.4g)", k.threshold());
                 if (k.correction() == Correction.FWE && k.tail() != Tail.TWO_SIDED) thr = String.format(" (stat > %.4g)", k.threshold());

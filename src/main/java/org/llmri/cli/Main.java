@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
             StudyCommand.class,
             ScanCommand.class,
             GlmCommand.class,
+            PowerCommand.class,
+            CalibrateCommand.class,
             ExportCommand.class,
             ParadigmCommand.class,
             ModelCommand.class,

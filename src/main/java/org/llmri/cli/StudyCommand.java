@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.llmri.glm.Correction;
 import org.llmri.glm.GlmOptions;
+import org.llmri.glm.InferenceLevel;
+import org.llmri.glm.PromptLevelDataset;
 import org.llmri.glm.NoiseModel;
 import org.llmri.glm.ProgressListener;
 import org.llmri.paradigm.Study;
@@ -42,10 +44,22 @@ public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the permutation tests.")
     long seed;
 
+    @Option(names = "--inference", defaultValue = "prompt", paramLabel = "prompt|token",
+            description = "prompt: prompt means, task vs control blocked by run, prompt labels permuted (valid); token: the time-point GLM (descriptive: tokens of a prompt are not independent).")
+    String inference;
+
+    @Option(names = "--fwer-family", defaultValue = "map", paramLabel = "map|tasks",
+            description = "FWE max-T over each task's map, or over every task's map at once.")
+    String fwerFamily;
+
     @Override
     public Integer call() {
         Study study = source.study();
-        run(study, out, options(), permutations, seed, spec.commandLine().getOut());
+        InferenceLevel level = InferenceLevel.parse(inference);
+        if (level == InferenceLevel.TOKEN && options().corrections().stream().anyMatch(c -> c != Correction.FWE)) {
+            System.err.println("llmri: " + InferenceLevel.tokenWarning(options().corrections()));
+        }
+        run(study, out, options(), level, PromptLevelDataset.Family.parse(fwerFamily), permutations, seed, spec.commandLine().getOut());
         return 0;
     }
 
@@ -57,9 +71,14 @@ public final class StudyCommand implements Callable<Integer> {
 
     /** Runs the pipeline with progress bars, then prints what it found; shared with {@code llmri demo}. */
     static StudyAnalysis.Result run(Study study, Path out, GlmOptions glmOptions, int permutations, long seed, PrintWriter w) {
+        return run(study, out, glmOptions, InferenceLevel.PROMPT, PromptLevelDataset.Family.MAP, permutations, seed, w);
+    }
+
+    static StudyAnalysis.Result run(Study study, Path out, GlmOptions glmOptions, InferenceLevel level, PromptLevelDataset.Family family,
+                                    int permutations, long seed, PrintWriter w) {
         StudyAnalysis.Result r;
         try (ScanCommand.ScanBar scanBar = new ScanCommand.ScanBar(); GlmCommand.Bars glmBars = new GlmCommand.Bars()) {
-            r = StudyPipeline.run(study, out, glmOptions, new StudyAnalysis.Settings(permutations, seed), new StudyPipeline.Listener() {
+            r = StudyPipeline.run(study, out, glmOptions, level, family, new StudyAnalysis.Settings(permutations, seed), new StudyPipeline.Listener() {
                 @Override
                 public ScanListener scan() {
                     return scanBar;

@@ -75,10 +75,23 @@ public final class Overlap {
      * @param p one-sided permutation p value for more shared units than chance
      */
     public record Pair(String taskA, String taskB, Network.Sign sign, String level, Metrics observed, double nullMeanDice,
-            double nullDice95, double p, boolean exceedsChance) {}
+            double nullDice95, double p, boolean exceedsChance) {
+        /** Whether both networks have units here (otherwise there is no overlap to test). */
+        public boolean testable() {
+            return observed.sizeA() > 0 && observed.sizeB() > 0;
+        }
+    }
 
     /** All pairs, overall ({@code overall}) and per level ({@code byLevel}), for both signs. */
-    public record Result(Settings settings, List<String> tasks, List<Pair> overall, List<Pair> byLevel) {
+    public record Result(Settings settings, List<String> tasks, List<Pair> overall, List<Pair> byLevel, String nullModel) {
+        public static final String TAP_NULL = "The null places each network's units at random within each tap, keeping its count per tap";
+        public static final String JOINT_NULL = "The null relabels every task's prompts at once (within runs, keeping the counts) and "
+                + "recomputes every network at its observed threshold, so each unit keeps its own chance of being selected";
+
+        public Result(Settings settings, List<String> tasks, List<Pair> overall, List<Pair> byLevel) {
+            this(settings, tasks, overall, byLevel, TAP_NULL);
+        }
+
         public Result {
             tasks = List.copyOf(tasks);
             overall = List.copyOf(overall);
@@ -155,8 +168,129 @@ public final class Overlap {
         return new Result(settings, tasks, flag(overall, overallP, settings.q()), flag(byLevel, levelP, settings.q()));
     }
 
+    /**
+     * Networks recomputed under one joint relabelling of every task's prompts (permutation b ≥ 1), in the
+     * order of the observed networks. Called from several threads at once.
+     */
+    @FunctionalInterface
+    public interface NullNetworks {
+        List<Network> draw(int permutation);
+    }
+
+    /**
+     * Overlap against the joint-permutation null: under each permutation every task's labels are
+     * shuffled (within runs) and every network is recomputed at its observed threshold, so the null
+     * keeps each unit's own propensity to be selected (a unit that passes easily in any task passes
+     * easily under permutation too). The statistic is Dice (0 when both permuted networks are empty),
+     * p = (#{null Dice ≥ observed} + 1) / (N + 1), per pair and per level. A row where either observed
+     * network is empty is not testable (p NaN) and is left out of the Benjamini–Hochberg family.
+     */
+    public static Result computeJoint(List<Network> networks, UnitTable table, Settings settings, NullNetworks nulls) {
+        for (Network n : networks) table.checkLength("network " + n.task(), n.units());
+        List<String> tasks = networks.stream().map(Network::task).toList();
+        int K = networks.size(), levels = table.levels().size(), N = settings.permutations();
+        int pairs = K * (K - 1) / 2, rows = 2 * pairs * (levels + 1);
+        float[][] nullDice = new float[rows][N];
+        java.util.stream.IntStream.rangeClosed(1, N).parallel().forEach(b -> {
+            List<Network> drawn = nulls.draw(b);
+            double[] d = diceRows(drawn, table, levels);
+            for (int r = 0; r < rows; r++) nullDice[r][b - 1] = (float) (Double.isNaN(d[r]) ? 0 : d[r]);
+        });
+        List<Pair> overall = new ArrayList<>(), byLevel = new ArrayList<>();
+        List<Double> overallP = new ArrayList<>(), levelP = new ArrayList<>();
+        int row = 0;
+        for (Network.Sign sign : Network.Sign.values()) {
+            int[][] perTap = new int[K][];
+            for (int k = 0; k < K; k++) perTap[k] = countPerTap(networks.get(k).maskView(sign), table);
+            for (int i = 0; i < K; i++) {
+                for (int j = i + 1; j < K; j++) {
+                    BitSet shared = networks.get(i).maskView(sign).get(0, networks.get(i).units());
+                    shared.and(networks.get(j).maskView(sign));
+                    int[] sharedPerTap = countPerTap(shared, table);
+                    int[] sa = new int[levels + 1], sb = new int[levels + 1], sh = new int[levels + 1];
+                    for (int t = 0; t < perTap[i].length; t++) {
+                        for (int l : new int[] {table.levelIndexOfTap(t), levels}) {
+                            sa[l] += perTap[i][t];
+                            sb[l] += perTap[j][t];
+                            sh[l] += sharedPerTap[t];
+                        }
+                    }
+                    for (int l = 0; l <= levels; l++, row++) {
+                        Metrics obs = Metrics.of(sa[l], sb[l], sh[l]);
+                        boolean testable = sa[l] > 0 && sb[l] > 0;
+                        float[] nd = nullDice[row];
+                        double mean = 0;
+                        int atLeast = 0;
+                        for (float v : nd) {
+                            mean += v;
+                            if (v >= obs.dice() - 1e-6) atLeast++;
+                        }
+                        mean /= N;
+                        double p = testable ? Stats.permutationP(atLeast, N) : Double.NaN;
+                        double q95 = Double.NaN;
+                        if (l == levels) {
+                            double[] sorted = new double[N];
+                            for (int k = 0; k < N; k++) sorted[k] = nd[k];
+                            java.util.Arrays.sort(sorted);
+                            q95 = Stats.quantile(sorted, 0.95);
+                        }
+                        Pair pair = new Pair(tasks.get(i), tasks.get(j), sign, l == levels ? "all" : table.levels().get(l).label(), obs,
+                                mean, q95, p, false);
+                        if (l == levels) {
+                            overall.add(pair);
+                            overallP.add(p);
+                        } else {
+                            byLevel.add(pair);
+                            levelP.add(p);
+                        }
+                    }
+                }
+            }
+        }
+        return new Result(settings, tasks, flag(overall, overallP, settings.q()), flag(byLevel, levelP, settings.q()), Result.JOINT_NULL);
+    }
+
+    /** Dice per (sign, pair, level…, all) row, in computeJoint's row order. */
+    private static double[] diceRows(List<Network> nets, UnitTable table, int levels) {
+        int K = nets.size();
+        double[] out = new double[2 * K * (K - 1) / 2 * (levels + 1)];
+        int row = 0;
+        for (Network.Sign sign : Network.Sign.values()) {
+            int[][] perLevel = new int[K][levels + 1];
+            for (int k = 0; k < K; k++) {
+                BitSet m = nets.get(k).maskView(sign);
+                for (int u = m.nextSetBit(0); u >= 0; u = m.nextSetBit(u + 1)) {
+                    perLevel[k][table.levelIndexOfTap(table.tapIndexOf(u))]++;
+                    perLevel[k][levels]++;
+                }
+            }
+            for (int i = 0; i < K; i++) {
+                for (int j = i + 1; j < K; j++) {
+                    BitSet shared = nets.get(i).maskView(sign).get(0, nets.get(i).units());
+                    shared.and(nets.get(j).maskView(sign));
+                    int[] sh = new int[levels + 1];
+                    for (int u = shared.nextSetBit(0); u >= 0; u = shared.nextSetBit(u + 1)) {
+                        sh[table.levelIndexOfTap(table.tapIndexOf(u))]++;
+                        sh[levels]++;
+                    }
+                    for (int l = 0; l <= levels; l++, row++) {
+                        int a = perLevel[i][l], b = perLevel[j][l];
+                        out[row] = a + b == 0 ? Double.NaN : 2.0 * sh[l] / (a + b);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     private static List<Pair> flag(List<Pair> pairs, List<Double> p, double q) {
-        boolean[] found = Stats.benjaminiHochberg(p.stream().mapToDouble(Double::doubleValue).toArray(), q);
+        // rows that are not testable (p NaN) are not in the family
+        int[] idx = java.util.stream.IntStream.range(0, p.size()).filter(k -> !Double.isNaN(p.get(k))).toArray();
+        double[] tested = new double[idx.length];
+        for (int k = 0; k < idx.length; k++) tested[k] = p.get(idx[k]);
+        boolean[] sub = tested.length == 0 ? new boolean[0] : Stats.benjaminiHochberg(tested, q);
+        boolean[] found = new boolean[p.size()];
+        for (int k = 0; k < idx.length; k++) found[idx[k]] = sub[k];
         List<Pair> out = new ArrayList<>(pairs.size());
         for (int k = 0; k < pairs.size(); k++) {
             Pair x = pairs.get(k);

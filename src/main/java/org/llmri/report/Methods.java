@@ -53,10 +53,10 @@ public final class Methods {
         if (overlap != null) {
             Overlap.Settings s = overlap.settings();
             sb.append("Every pair of task networks was compared by Dice, Jaccard and overlap coefficient, over the whole model and per layer; ")
-                    .append("the null placed networks of the same sizes at random within each tap (each tap's count kept), ")
+                    .append("against a null (").append(lowerFirst(overlap.nullModel())).append("), ")
                     .append(s.permutations()).append(" times (seed ").append(s.seed()).append("), and a pair exceeds chance when its ")
                     .append("one-sided permutation p value is a Benjamini\u2013Hochberg discovery at q = ").append(Html.num(s.q(), 3))
-                    .append(" among the pairs of its table. ");
+                    .append(" among the testable pairs of its table (a pair with an empty network is not testable). ");
         }
         if (repeatability != null) {
             Repeatability.Settings s = repeatability.settings();
@@ -79,6 +79,10 @@ public final class Methods {
         }
         sb.append("Software: ").append(f.software()).append('.');
         return sb.toString();
+    }
+
+    private static String lowerFirst(String s) {
+        return s.isEmpty() ? s : Character.toLowerCase(s.charAt(0)) + s.substring(1);
     }
 
     private static String sentence(String s) {

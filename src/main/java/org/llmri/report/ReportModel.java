@@ -28,9 +28,16 @@ import org.llmri.network.UnitTable;
  */
 public record ReportModel(String title, List<Entry> summary, Path designMatrixPng, UnitTable units, List<TaskMap> maps,
         String threshold, Overlap.Result overlap, Repeatability.Result repeatability, Decoding.Result decoding,
-        List<TimeCourse> timeCourses, List<Sample> samples, String methods) {
+        List<TimeCourse> timeCourses, List<Sample> samples, String methods, List<Finding> findings) {
+
+    public ReportModel(String title, List<Entry> summary, Path designMatrixPng, UnitTable units, List<TaskMap> maps,
+            String threshold, Overlap.Result overlap, Repeatability.Result repeatability, Decoding.Result decoding,
+            List<TimeCourse> timeCourses, List<Sample> samples, String methods) {
+        this(title, summary, designMatrixPng, units, maps, threshold, overlap, repeatability, decoding, timeCourses, samples, methods, List.of());
+    }
 
     public ReportModel {
+        findings = List.copyOf(findings);
         summary = List.copyOf(summary);
         maps = List.copyOf(maps);
         timeCourses = List.copyOf(timeCourses);
@@ -41,14 +48,47 @@ public record ReportModel(String title, List<Entry> summary, Path designMatrixPn
     /** One row of the study summary. */
     public record Entry(String key, String value) {}
 
-    /** A task's z map and network. */
-    public record TaskMap(String task, double[] z, Network network) {
+    /**
+     * One of the paper's claims, stated with its test and measured statistic. {@code supported} is null
+     * when the claim cannot be tested (e.g. every network is empty).
+     */
+    public record Finding(String claim, String test, String statistic, Boolean supported, double alpha) {
+        public String verdict() {
+            return supported == null ? "not testable" : supported ? "supported" : "not supported at \u03b1 = " + Html.num(alpha, 3);
+        }
+    }
+
+    /** A task's z map and network; {@code stats} (null when unknown) says how it was thresholded. */
+    public record TaskMap(String task, double[] z, Network network, MapStats stats) {
+        public TaskMap(String task, double[] z, Network network) {
+            this(task, z, network, null);
+        }
+
         public TaskMap {
             if (z.length != network.units()) {
                 throw new IllegalArgumentException("task " + task + ": z map has " + z.length + " units, network " + network.units());
             }
         }
     }
+
+    /**
+     * How a map was tested and thresholded.
+     *
+     * @param test the test in words ("prompt-level t, task vs control blocked by run")
+     * @param correction the correction in words
+     * @param criticalT the |t| a unit must reach (NaN when nothing can pass); {@code criticalZ} its z
+     * @param dof degrees of freedom of the t
+     * @param permutations label permutations (0 without); {@code distinctLabelings} the design's distinct labellings
+     * @param minP the smallest corrected p the design can reach
+     * @param effect per-unit effect in activation units (task − control mean), or null
+     * @param standardized per-unit effect in between-prompt SDs, or null
+     * @param corrected per-unit corrected p (or q), or null
+     * @param nanUnits units with NaN values; {@code constantUnits} units with no variance over prompts
+     * @param detectable the effect (between-prompt SDs) this design detects with 80% power (NaN if unknown)
+     */
+    public record MapStats(String test, String correction, double criticalT, double criticalZ, double dof, int permutations,
+            double distinctLabelings, double minP, double[] effect, double[] standardized, double[] corrected, int nanUnits,
+            int constantUnits, double detectable) {}
 
     /** Time courses of a few units in one run, and the run's blocks for shading. */
     public record TimeCourse(RunKey run, List<Series> series, List<RunEvents.Block> blocks) {

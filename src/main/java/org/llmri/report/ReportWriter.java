@@ -30,7 +30,7 @@ public final class ReportWriter {
     static final int PEAKS = 8;
 
     /** Section ids in page order; a section whose data is absent is left out. */
-    public static final List<String> SECTIONS = List.of("summary", "methods", "design", "maps", "overlap", "repeatability", "decoding",
+    public static final List<String> SECTIONS = List.of("findings", "summary", "methods", "design", "maps", "overlap", "repeatability", "decoding",
             "timecourses", "samples", "files");
 
     /** Writes the report into {@code outDir}; returns the path of report.html. */
@@ -65,6 +65,7 @@ public final class ReportWriter {
 
         String render() {
             List<String[]> sections = new ArrayList<>(); // id, heading, body
+            if (!m.findings().isEmpty()) sections.add(new String[] {"findings", "Findings", findings()});
             sections.add(new String[] {"summary", "Study summary", summary()});
             sections.add(new String[] {"methods", "Methods", "<p class=\"methods\">" + Html.escape(m.methods()) + "</p>\n"});
             if (m.designMatrixPng() != null) sections.add(new String[] {"design", "Design matrix", design()});
@@ -95,6 +96,21 @@ public final class ReportWriter {
         }
 
         // ------------------------------------------------------------ sections
+
+        /** The paper's claims first: each with its test, its statistic and a verdict. */
+        String findings() {
+            Tsv.write(tables.resolve("findings.tsv"), List.of("claim", "test", "statistic", "verdict"),
+                    m.findings().stream().map(f -> List.<Object>of(f.claim(), f.test(), f.statistic(), f.verdict())).toList());
+            tableFiles.add("findings.tsv");
+            List<List<String>> rows = new ArrayList<>();
+            for (ReportModel.Finding f : m.findings()) {
+                String cls = f.supported() == null ? "untestable" : f.supported() ? "yes" : "no";
+                rows.add(List.of("<b>" + Html.escape(f.claim()) + "</b>", Html.escape(f.test()), Html.escape(f.statistic()),
+                        "<span class=\"verdict " + cls + "\">" + Html.escape(f.verdict()) + "</span>"));
+            }
+            return "<p class=\"note\">The paper's four claims, each with the test that ran on this study and what it measured.</p>\n"
+                    + Html.table(List.of("claim", "test", "measured", "verdict"), rows, -1, null);
+        }
 
         String summary() {
             List<List<String>> rows = new ArrayList<>();
@@ -142,6 +158,7 @@ public final class ReportWriter {
             for (ReportModel.TaskMap t : m.maps()) {
                 String slug = slug(t.task());
                 sb.append("<article class=\"task\" id=\"map-").append(slug).append("\">\n<h3>").append(Html.escape(t.task())).append("</h3>\n");
+                if (t.stats() != null) sb.append(threshold(t));
                 sb.append(img(Figures.activationMap("map_" + slug, t.task(), t.z(), t.network(), units, vmax)));
                 sb.append("<div class=\"row\">\n<div>").append(img(Figures.sizesByLevel("network_sizes_" + slug, t.task(), levelSizes(t.network(), units))))
                         .append("</div>\n<div class=\"grow\"><h4>Network size per tap kind</h4>\n");
@@ -157,19 +174,58 @@ public final class ReportWriter {
             return sb.toString();
         }
 
-        /** The units of largest |z| (as a GLM report lists cluster peaks): where they are and their z. */
+        /** The map's threshold beside its peak: a reader who sees a large peak and an empty network sees why. */
+        static String threshold(ReportModel.TaskMap t) {
+            ReportModel.MapStats s = t.stats();
+            double peak = 0;
+            for (double v : t.z()) if (Double.isFinite(v)) peak = Math.max(peak, Math.abs(v));
+            boolean passes = Double.isFinite(s.criticalZ()) && peak >= s.criticalZ() && !t.network().isEmpty();
+            StringBuilder sb = new StringBuilder("<p class=\"threshold\">");
+            sb.append(Html.escape(s.test())).append("; ").append(Html.escape(s.correction())).append(": critical |t| ")
+                    .append(Double.isFinite(s.criticalT()) ? Html.num(s.criticalT(), 2) : "none reachable").append(" (|z| ")
+                    .append(Double.isFinite(s.criticalZ()) ? Html.num(s.criticalZ(), 2) : "&ndash;").append("), df ").append(Html.num(s.dof(), 0));
+            if (s.permutations() > 0) {
+                sb.append(", ").append(s.permutations()).append(" label permutations of ").append(String.format(Locale.ROOT, "%.3g", s.distinctLabelings()))
+                        .append(" distinct, smallest reachable p ").append(String.format(Locale.ROOT, "%.2g", s.minP()));
+            }
+            sb.append(". Peak |z| ").append(Html.num(peak, 2)).append(passes ? " passes." : " does not pass.");
+            if (Double.isFinite(s.detectable())) {
+                sb.append(" This design detects an effect of ").append(Html.num(s.detectable(), 2))
+                        .append(" between-prompt SDs with 80% power.");
+            }
+            int n = t.z().length;
+            sb.append("<br><span class=\"quality\">Data quality: ").append(s.nanUnits()).append(" units with NaN (")
+                    .append(String.format(Locale.ROOT, "%.2f%%", 100.0 * s.nanUnits() / n)).append("), ").append(s.constantUnits())
+                    .append(" constant units (").append(String.format(Locale.ROOT, "%.2f%%", 100.0 * s.constantUnits() / n))
+                    .append("), never in a network.</span></p>\n");
+            return sb.toString();
+        }
+
+        /** The units of largest |z| (as a GLM report lists cluster peaks): where they are, their z, effect and whether they pass. */
         static String peakUnits(ReportModel.TaskMap t, UnitTable units) {
             double[] z = t.z();
             int[] top = java.util.stream.IntStream.range(0, z.length).filter(u -> Double.isFinite(z[u])).boxed()
                     .sorted(java.util.Comparator.comparingDouble((Integer u) -> -Math.abs(z[u])).thenComparingInt(u -> u))
                     .limit(PEAKS).mapToInt(Integer::intValue).toArray();
+            ReportModel.MapStats s = t.stats();
             List<List<String>> rows = new ArrayList<>();
             for (int u : top) {
                 UnitTable.Tap tap = units.tapOf(u);
                 String sign = t.network().positive().get(u) ? "positive" : t.network().negative().get(u) ? "negative" : "&ndash;";
-                rows.add(List.of(Html.escape(tap.name()), Integer.toString(units.indexOf(u)), Integer.toString(u), sign, Html.num(z[u], 2)));
+                List<String> row = new ArrayList<>(List.of(Html.escape(tap.name()), Integer.toString(units.indexOf(u)), Integer.toString(u), sign,
+                        Html.num(z[u], 2)));
+                if (s != null) {
+                    row.add(s.effect() == null ? "" : String.format(Locale.ROOT, "%.3g", s.effect()[u]));
+                    row.add(s.standardized() == null ? "" : Html.num(s.standardized()[u], 2));
+                    row.add(s.corrected() == null ? "" : String.format(Locale.ROOT, "%.3g", s.corrected()[u]));
+                    boolean in = t.network().positive().get(u) || t.network().negative().get(u);
+                    row.add(in ? "<b>yes</b>" : "no");
+                }
+                rows.add(row);
             }
-            return Html.table(List.of("tap", "index", "unit", "network", "z"), rows, 1, "compact");
+            List<String> head = s == null ? List.of("tap", "index", "unit", "network", "z")
+                    : List.of("tap", "index", "unit", "network", "z", "effect", "effect (prompt SDs)", "corrected p", "passes");
+            return Html.table(head, rows, 1, "compact");
         }
 
         /** Sizes per level, labelled as the maps label their rows ("layer 3"). */
@@ -182,11 +238,11 @@ public final class ReportWriter {
             return out;
         }
 
-        /** One colour limit for every map: the 99.5th percentile of |z| over all maps, rounded up. */
+        /** One colour limit for every map: the largest |z| over all maps, rounded up, so no peak is clipped. */
         static double colourLimit(List<ReportModel.TaskMap> maps) {
             double[] all = maps.stream().flatMapToDouble(t -> Arrays.stream(t.z())).filter(Double::isFinite).map(Math::abs).sorted().toArray();
             if (all.length == 0) return 1;
-            double q = all[(int) Math.min(all.length - 1, Math.floor(0.995 * (all.length - 1)))];
+            double q = all[all.length - 1];
             double step = Ticks.niceStep(Math.max(q, 1) / 5);
             return Math.max(1, Math.ceil(q / step) * step);
         }
@@ -202,8 +258,8 @@ public final class ReportWriter {
                         .orElseThrow(() -> new LlmriException("report: overlap lists task " + task + " that has no map")));
             }
             StringBuilder sb = new StringBuilder();
-            sb.append("<p class=\"note\">Dice = 2|A&cap;B| / (|A| + |B|). The null places each network's units at random within each tap, ")
-                    .append("keeping its count per tap (").append(r.settings().permutations()).append(" placements); <b>*</b> marks pairs whose ")
+            sb.append("<p class=\"note\">Dice = 2|A&cap;B| / (|A| + |B|). ").append(Html.escape(r.nullModel()))
+                    .append(" (").append(r.settings().permutations()).append(" permutations); <b>*</b> marks pairs whose ")
                     .append("overlap exceeds chance (Benjamini&ndash;Hochberg, q = ").append(Html.num(r.settings().q(), 3))
                     .append("). The diagonal gives each network's size.</p>\n");
             for (Network.Sign sign : Network.Sign.values()) {
@@ -216,7 +272,7 @@ public final class ReportWriter {
                 best.ifPresent(p -> sb.append("<p class=\"finding\">Largest overlap of ").append(sign.label()).append(" networks: <b>")
                         .append(Html.escape(p.taskA())).append("</b> and <b>").append(Html.escape(p.taskB())).append("</b>, Dice ")
                         .append(Html.num(p.observed().dice(), 3)).append(" (").append(p.observed().intersection()).append(" shared units; chance ")
-                        .append(Html.num(p.nullMeanDice(), 3)).append(", p ").append(pText(p.p())).append(p.exceedsChance() ? ", exceeds chance" : ", not above chance")
+                        .append(Html.num(p.nullMeanDice(), 3)).append(", p ").append(p.testable() ? pText(p.p()) : "not testable").append(p.exceedsChance() ? ", exceeds chance" : ", not above chance")
                         .append(").</p>\n"));
             }
             sb.append("<div class=\"row\">");
@@ -228,6 +284,15 @@ public final class ReportWriter {
             sb.append("</div>\n");
             sb.append(Html.table(List.of("task A", "task B", "sign", "|A|", "|B|", "shared", "Dice", "Jaccard", "overlap coef.", "chance Dice",
                     "p", "exceeds chance"), r.overall().stream().map(p -> overlapRow(p, false)).toList(), 3, null));
+            long testableLayers = r.byLevel().stream().filter(Overlap.Pair::testable).count();
+            double smallest = 1.0 / (r.settings().permutations() + 1);
+            if (testableLayers > 0 && smallest > r.settings().q() / testableLayers) {
+                sb.append("<p class=\"note\">Per layer: with ").append(r.settings().permutations()).append(" permutations the smallest p is ")
+                        .append(String.format(Locale.ROOT, "%.2g", smallest)).append(", above the first Benjamini&ndash;Hochberg step q/m = ")
+                        .append(String.format(Locale.ROOT, "%.2g", r.settings().q() / testableLayers)).append(" over ").append(testableLayers)
+                        .append(" testable rows, so a single layer can exceed chance only together with many others; run more permutations ")
+                        .append("(--permutations) to test layers one by one.</p>\n");
+            }
             sb.append("<details><summary>Per layer (").append(r.byLevel().size()).append(" rows)</summary>\n")
                     .append(Html.table(List.of("task A", "task B", "sign", "layer", "|A|", "|B|", "shared", "Dice", "Jaccard", "overlap coef.",
                             "chance Dice", "p", "exceeds chance"), r.byLevel().stream().map(p -> overlapRow(p, true)).toList(), 4, "compact"))
@@ -240,8 +305,8 @@ public final class ReportWriter {
             if (level) row.add(Html.escape(p.level()));
             row.addAll(List.of(Integer.toString(p.observed().sizeA()), Integer.toString(p.observed().sizeB()),
                     Integer.toString(p.observed().intersection()), Html.num(p.observed().dice(), 3), Html.num(p.observed().jaccard(), 3),
-                    Html.num(p.observed().overlapCoefficient(), 3), Html.num(p.nullMeanDice(), 3), pText(p.p()),
-                    p.exceedsChance() ? "<b>yes</b>" : "no"));
+                    Html.num(p.observed().overlapCoefficient(), 3), Html.num(p.nullMeanDice(), 3),
+                    p.testable() ? pText(p.p()) : "not testable", !p.testable() ? "not testable (empty network)" : p.exceedsChance() ? "<b>yes</b>" : "no"));
             return row;
         }
 
@@ -278,7 +343,9 @@ public final class ReportWriter {
             sb.append("<p class=\"note\">Leave one run number out: networks and templates from the other runs; every held-out run and ")
                     .append("every held-out task block is assigned a task (a) by correlation with each task's template and (b) by the mean ")
                     .append("activation inside each task's positive network. Chance is ").append(Html.num(100.0 / r.tasks().size(), 1))
-                    .append("%; p from ").append(r.settings().permutations()).append(" permutations of the training runs' task labels.</p>\n");
+                    .append("%; p from ").append(r.settings().permutations()).append(" permutations of the training runs' task labels. ")
+                    .append("The units the correlation uses are chosen on the training runs only, by a feature-selection threshold ")
+                    .append("(see Methods): it screens features for the decoder and is not a test of those units.</p>\n");
             sb.append(Html.table(List.of("method", "held-out item", "items", "correct", "accuracy", "chance", "p"), r.scores().stream()
                     .map(s -> List.of(s.method() == Decoding.Method.CORRELATION ? "template correlation" : "network mean",
                             s.level().label(), Integer.toString(s.n()), Integer.toString(s.correct()), Figures.percent(s.accuracy()),
@@ -387,6 +454,10 @@ public final class ReportWriter {
             h3 { font-size:16px; margin:18px 0 6px; }
             h4 { font-size:13px; margin:6px 0; color:var(--muted); text-transform:uppercase; letter-spacing:.04em; }
             p.note { color:var(--muted); max-width:960px; margin:4px 0 12px; }
+            p.threshold { max-width:960px; margin:4px 0 10px; }
+            span.quality { color:var(--muted); font-size:90%; }
+            span.verdict { font-weight:600; white-space:nowrap; }
+            span.verdict.yes { color:#1a7f37; } span.verdict.no { color:#b42318; } span.verdict.untestable { color:var(--muted); }
             p.finding { background:#f3f7fb; border-left:3px solid var(--accent); padding:6px 10px; max-width:960px; }
             p.methods { max-width:960px; }
             figure { margin:8px 0 14px; }

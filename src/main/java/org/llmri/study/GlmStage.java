@@ -27,6 +27,8 @@ import org.llmri.dataset.Runs;
 import org.llmri.glm.GlmDataset;
 import org.llmri.glm.GlmOptions;
 import org.llmri.glm.GlmOutputs;
+import org.llmri.glm.InferenceLevel;
+import org.llmri.glm.PromptLevelDataset;
 import org.llmri.glm.ProgressListener;
 import org.llmri.io.AtomicFile;
 import org.llmri.io.FolderLock;
@@ -46,20 +48,25 @@ public final class GlmStage {
     private record Saved(String options, String scan, GlmOutputs.DatasetOutput output) {}
 
     public static GlmOutputs.DatasetOutput run(Path dataset, Path out, GlmOptions opts, ProgressListener progress) {
-        return run(dataset, out, opts, progress, false, w -> {});
+        return run(dataset, out, opts, InferenceLevel.PROMPT, PromptLevelDataset.Family.MAP, progress, false, w -> {});
     }
 
     /**
      * As {@link #run(Path, Path, GlmOptions, ProgressListener)}; NaN or Inf in the data is refused, or with
      * {@code maskNonFinite} the units that hold any are set to 0 in every run (so they are constant and left
      * out of the tests) and {@code warn} says how many.
+     *
+     * @param level  prompt-level inference (the default: valid on language-model data) or the token-level GLM
+     *               (descriptive: its corrections treat tokens as independent)
+     * @param family the FWER family of the prompt-level test
      */
-    public static GlmOutputs.DatasetOutput run(Path dataset, Path out, GlmOptions opts, ProgressListener progress,
+    public static GlmOutputs.DatasetOutput run(Path dataset, Path out, GlmOptions opts, InferenceLevel level,
+                                               PromptLevelDataset.Family family, ProgressListener progress,
                                                boolean maskNonFinite, java.util.function.Consumer<String> warn) {
         List<RunFile> runs = Runs.complete(dataset);
         try (FolderLock lock = FolderLock.acquire(out, "glm")) {
             Path record = out.resolve(RECORD);
-            String optionsText = opts.toString() + (maskNonFinite ? " mask-nonfinite" : "");
+            String optionsText = opts + ", inference " + level.label() + ", family " + family.label() + (maskNonFinite ? " mask-nonfinite" : "");
             String scan = fingerprint(dataset, runs);
             List<Path> listed = new ArrayList<>();
             try {
@@ -77,7 +84,10 @@ public final class GlmStage {
             List<RunFile> fitted = checkFinite(runs, masked, maskNonFinite, warn);
             GlmOutputs.DatasetOutput result;
             try {
-                result = GlmDataset.run(fitted, dataset.resolve(Dataset.UNITS_FILE), out, opts, progress);
+                Path units = dataset.resolve(Dataset.UNITS_FILE);
+                result = level == InferenceLevel.PROMPT
+                        ? PromptLevelDataset.run(fitted, units, out, opts, family, progress)
+                        : GlmDataset.run(fitted, units, out, opts, progress);
             } finally {
                 deleteTree(masked);
             }

@@ -15,6 +15,7 @@ import org.llmri.LlmriException;
 import org.llmri.glm.Correction;
 import org.llmri.glm.GlmOptions;
 import org.llmri.glm.GlmOutputs;
+import org.llmri.glm.Power;
 import org.llmri.io.Npy;
 import org.llmri.network.BlockSummary;
 import org.llmri.network.Decoding;
@@ -57,6 +58,7 @@ public final class StudyAnalysis {
             for (GlmOutputs.TaskOutput t : glm.tasks()) if (t.task().equals(id)) byTask.put(id, t);
         }
         List<ReportModel.TaskMap> maps = new ArrayList<>();
+        List<GlmOutputs.LevelOutput> tops = new ArrayList<>();
         List<Repeatability.RunMap> runMaps = new ArrayList<>();
         Map<RunKey, double[]> runZ = new LinkedHashMap<>();
         String thresholdWords = null;
@@ -70,13 +72,18 @@ public final class StudyAnalysis {
             }
             GlmOutputs.LevelOutput top = t.fixedEffects() != null ? t.fixedEffects() : t.runs().get(0);
             Level l = level(top, correction);
-            maps.add(new ReportModel.TaskMap(t.task(), l.z, Network.fromMask(t.task(), l.z, l.mask)));
-            if (thresholdWords == null) thresholdWords = describe(l.correction, glmOptions);
+            maps.add(new ReportModel.TaskMap(t.task(), l.z, Network.fromMask(t.task(), l.z, l.mask), mapStats(top, l, glmOptions, units.size())));
+            tops.add(top);
+            if (thresholdWords == null) thresholdWords = describe(l.correction, glmOptions, top.inference());
         }
         if (maps.isEmpty()) throw new LlmriException(glm.outDir() + ": the GLM holds none of the study's tasks " + taskOrder);
         List<Network> networks = maps.stream().map(ReportModel.TaskMap::network).toList();
+        boolean promptLevel = tops.stream().allMatch(x -> x.inference() != null && x.inference().level().equals("prompt"));
 
-        Overlap.Result overlap = Overlap.compute(networks, units, new Overlap.Settings(settings.permutations(), settings.seed(), 0.05));
+        Overlap.Settings overlapSettings = new Overlap.Settings(settings.permutations(), settings.seed(), 0.05);
+        Overlap.Result overlap = promptLevel
+                ? OverlapNull.compute(glm, byTask, tops, correction, glmOptions, units, overlapSettings)
+                : Overlap.compute(networks, units, overlapSettings);
         boolean repeated = study.runsPerTask() >= 2;
         Repeatability.Result repeatability = repeated
                 ? Repeatability.compute(runMaps, new Repeatability.Settings(settings.permutations(), settings.seed() + 1)) : null;
@@ -123,7 +130,7 @@ public final class StudyAnalysis {
                 + study.design().promptsPerBlock() + " prompts per block, " + study.generation().maxNewTokens() + " tokens per prompt, "
                 + study.runsPerTask() + " runs per task"));
         summary.add(new ReportModel.Entry("Generation", generationWords(study)));
-        summary.add(new ReportModel.Entry("GLM", glmWords(glmOptions)));
+        summary.add(new ReportModel.Entry(promptLevel ? "Test" : "GLM", promptLevel ? promptWords(tops.get(0).inference()) : glmWords(glmOptions)));
         summary.add(new ReportModel.Entry("Threshold", thresholdWords));
         summary.add(new ReportModel.Entry("Seeds", "study " + study.seed() + ", GLM permutations " + glmOptions.seed()
                 + ", network statistics " + settings.seed() + " (" + settings.permutations() + " permutations)"));
@@ -131,13 +138,17 @@ public final class StudyAnalysis {
 
         var facts = new Methods.Facts(study.model(), checksum, units.size(), units.taps().size(), taskOrder, study.runsPerTask(),
                 study.design().pattern().stream().map(Condition::label).toList(), study.design().promptsPerBlock(),
-                study.generation().maxNewTokens(), generationWords(study), glmWords(glmOptions), thresholdWords,
-                String.format(Locale.ROOT, "Stouffer-combined z maps of the training runs thresholded at |z| > %.2f "
-                        + "(Bonferroni, alpha 0.05 over %,d units)", zBonferroni, units.size()), software);
+                study.generation().maxNewTokens(), generationWords(study),
+                promptLevel ? promptWords(tops.get(0).inference()) : glmWords(glmOptions) + ". These token-level maps are descriptive: "
+                        + "they treat the tokens of a prompt as independent", thresholdWords,
+                String.format(Locale.ROOT, "feature selection on the training runs only: units whose Stouffer-combined training z "
+                        + "exceeds |z| > %.2f (the Bonferroni value for 0.05 over %,d units, used as a screening threshold, not as a test)",
+                        zBonferroni, units.size()), software);
         String methods = Methods.paragraph(facts, overlap, repeatability, decoding);
         Path design = designPng(byTask);
+        List<ReportModel.Finding> findings = Findings.of(maps, overlap, repeatability, decoding, thresholdWords, glmOptions.alpha());
         ReportModel model = new ReportModel("llmri report: " + study.name(), summary, design, units, maps, thresholdWords,
-                overlap, repeatability, decoding, courses, samples, methods);
+                overlap, repeatability, decoding, courses, samples, methods, findings);
         Path report = ReportWriter.write(reportDir, model);
         return new Result(report, networks, overlap, repeatability, decoding);
     }
@@ -159,13 +170,18 @@ public final class StudyAnalysis {
         return new Level(z, mask, chosen);
     }
 
-    private static String describe(GlmOutputs.CorrectionOutput c, GlmOptions o) {
+    private static String describe(GlmOutputs.CorrectionOutput c, GlmOptions o, GlmOutputs.Inference inf) {
+        boolean prompt = inf != null && inf.level().equals("prompt");
+        String family = prompt && inf.family().equals("tasks") ? ", one family over every task's map" : "";
         return switch (c.correction()) {
-            case FWE -> String.format(Locale.ROOT, "FWER %.2f, max-T permutation of prompts (%d permutations, seed %d)", c.alpha(),
+            case FWE -> prompt
+                    ? String.format(Locale.ROOT, "FWER %.2f, max-T step-down (Westfall-Young) over prompt-label permutations within runs "
+                            + "(%d permutations, seed %d%s)", c.alpha(), o.permutations(), o.seed(), family)
+                    : String.format(Locale.ROOT, "FWER %.2f, max-T permutation of prompts (%d permutations, seed %d)", c.alpha(),
                     o.permutations(), o.seed());
-            case FDR -> String.format(Locale.ROOT, "FDR q %.2f (Benjamini-Hochberg)", c.alpha());
-            case BONFERRONI -> String.format(Locale.ROOT, "Bonferroni %.2f", c.alpha());
-            default -> String.format(Locale.ROOT, "uncorrected p < %.3g", c.alpha());
+            case FDR -> String.format(Locale.ROOT, "FDR q %.2f (Benjamini-Hochberg on %s p)", c.alpha(), prompt ? "prompt-level" : "token-level");
+            case BONFERRONI -> String.format(Locale.ROOT, "Bonferroni %.2f (on %s p)", c.alpha(), prompt ? "prompt-level" : "token-level");
+            default -> String.format(Locale.ROOT, "uncorrected %s p < %.3g", prompt ? "prompt-level" : "token-level", c.alpha());
         };
     }
 
@@ -175,6 +191,47 @@ public final class StudyAnalysis {
                 : String.format(Locale.ROOT, "sampling (temperature %.2f, top-k %d, top-p %.2f)", g.temperature(), g.topK(), g.topP());
         return how + (g.suppressEos() ? " with EOS suppressed" : "") + ", " + g.maxNewTokens() + " new tokens per prompt, "
                 + study.context().label() + " context per prompt";
+    }
+
+    /** The prompt-level test in words, exactly as {@link org.llmri.glm.PromptLevel} computes it. */
+    static String promptWords(GlmOutputs.Inference inf) {
+        return String.format(Locale.ROOT, "Prompt-level test: each unit's value per prompt is its mean over the prompt's time points; "
+                + "task vs control prompts compared within each run (the runs are blocks), the per-run differences combined with weights "
+                + "n1*n0/n and the variance of prompt means pooled over runs and conditions, giving a t with N - 2R = %d degrees of freedom "
+                + "(%d prompts, %d of them task prompts, in %d runs); permutations shuffle the prompts' labels within each run, keeping the counts",
+                (int) inf.dof(), inf.prompts(), inf.taskPrompts(), inf.runs());
+    }
+
+    /** How a map was thresholded, its effect maps and the power of its design. */
+    private static ReportModel.MapStats mapStats(GlmOutputs.LevelOutput top, Level l, GlmOptions o, int units) {
+        GlmOutputs.ContrastOutput c = top.contrasts().get(0);
+        GlmOutputs.Inference inf = top.inference();
+        double[] effect = c.maps().get("effect") != null ? Npy.readDoubles(c.maps().get("effect")) : null;
+        double[] standardized = null;
+        if (c.maps().get("effect") != null) {
+            Path cohen = c.maps().get("effect").resolveSibling(c.maps().get("effect").getFileName().toString().replace("stat-effect", "stat-cohend"));
+            if (Files.isRegularFile(cohen)) standardized = Npy.readDoubles(cohen);
+        }
+        double[] corrected = l.correction.adjusted() != null ? Npy.readDoubles(l.correction.adjusted()) : null;
+        GlmOutputs.CorrectionOutput k = l.correction;
+        if (inf == null) {
+            double ct = k.correction() == org.llmri.glm.Correction.FWE ? k.threshold() : Double.NaN;
+            double cz = Double.isFinite(ct) ? Math.abs(org.llmri.glm.Distributions.zFromT(ct, c.dof())) : Double.NaN;
+            return new ReportModel.MapStats("token-level GLM (descriptive on language-model data)", k.correction().label() + " "
+                    + k.alpha(), ct, cz, c.dof(), k.correction() == org.llmri.glm.Correction.FWE ? o.permutations() : 0, Double.NaN,
+                    Double.NaN, effect, null, corrected, 0, 0, Double.NaN);
+        }
+        Power.Design design = new Power.Design(inf.runs(), inf.taskPrompts() / inf.runs(), (inf.prompts() - inf.taskPrompts()) / inf.runs());
+        String corr = switch (k.correction()) {
+            case FWE -> "FWER " + k.alpha() + " (max-T step-down" + (inf.family().equals("tasks") ? ", family: all tasks" : "") + ")";
+            case FDR -> "FDR q " + k.alpha();
+            case BONFERRONI -> "Bonferroni " + k.alpha();
+            case NONE -> "uncorrected p " + k.alpha();
+        };
+        return new ReportModel.MapStats("prompt-level t (" + inf.prompts() + " prompts, " + inf.runs() + " runs)", corr, k.criticalT(),
+                k.criticalZ(), inf.dof(), k.correction() == org.llmri.glm.Correction.FWE ? inf.permutations() : 0, inf.distinctLabelings(),
+                k.correction() == org.llmri.glm.Correction.FWE ? inf.minP() : Double.NaN, effect, standardized, corrected, inf.nanUnits(),
+                inf.constantUnits(), Power.detectable(design, units, k.alpha(), 0.8));
     }
 
     static String glmWords(GlmOptions o) {

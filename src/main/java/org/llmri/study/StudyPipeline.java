@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import org.llmri.dataset.Dataset;
 import org.llmri.glm.GlmOptions;
 import org.llmri.glm.GlmOutputs;
+import org.llmri.glm.InferenceLevel;
+import org.llmri.glm.PromptLevelDataset;
 import org.llmri.glm.ProgressListener;
 import org.llmri.io.FolderLock;
 import org.llmri.paradigm.Study;
@@ -31,12 +33,19 @@ public final class StudyPipeline {
     }
 
     public static StudyAnalysis.Result run(Study study, Path out, GlmOptions glmOptions, StudyAnalysis.Settings settings, Listener listener) {
+        return run(study, out, glmOptions, InferenceLevel.PROMPT, PromptLevelDataset.Family.MAP, settings, listener);
+    }
+
+    /** The pipeline with the GLM stage's inference level and FWER family chosen. */
+    public static StudyAnalysis.Result run(Study study, Path out, GlmOptions glmOptions, InferenceLevel level, PromptLevelDataset.Family family,
+                                           StudyAnalysis.Settings settings, Listener listener) {
         ResourceGuard.check(glmOptions, study.runsPerTask(), glmOptions.contrasts().size(), Runtime.getRuntime().maxMemory(), listener::stage);
         try (FolderLock lock = FolderLock.acquire(out, "study")) {
             Path scanDir = out.resolve("scan");
             Dataset ds = ScanStage.scan(study, scanDir, true, listener.scan());
             listener.stage("scan complete: " + scanDir);
-            GlmOutputs.DatasetOutput glm = GlmStage.run(scanDir, out.resolve("glm"), glmOptions, listener.glm());
+            GlmOutputs.DatasetOutput glm = GlmStage.run(scanDir, out.resolve("glm"), glmOptions, level, family, listener.glm(), false,
+                    listener::stage);
             listener.stage("GLM maps in " + out.resolve("glm"));
             listener.stage("networks: overlap, repeatability and decoding (" + settings.permutations() + " permutations) ...");
             return StudyAnalysis.run(study, ds, glm, glmOptions, out.resolve("report"), settings);

@@ -117,4 +117,25 @@ class GlmCommandTest {
             assertThat(files.filter(f -> f.getFileName().toString().startsWith(".llmri-")).count()).isZero();
         }
     }
+
+    @Test
+    void tokenLevelCorrectionsOnPromptEventsWarnOnceNamingThePromptLevelTest(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        java.nio.file.Path data = tmp.resolve("y.npy"), events = tmp.resolve("events.tsv");
+        int T = 100, U = 10;
+        float[] y = new float[T * U];
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(1);
+        for (int i = 0; i < y.length; i++) y[i] = (float) rng.nextGaussian();
+        org.llmri.io.Npy.write(data, y, T, U);
+        java.util.List<java.util.List<Object>> rows = new java.util.ArrayList<>();
+        for (int p = 0; p < 10; p++) rows.add(java.util.List.of(p * 10, 10, p % 2 == 0 ? "control" : "task", p, "p" + p));
+        org.llmri.io.Tsv.write(events, java.util.List.of("onset", "duration", "trial_type", "block", "prompt_id"), rows);
+        Cli fdr = Cli.run("glm", "--data", data.toString(), "--events", events.toString(), "--correction", "fdr", "--no-nifti",
+                "--out", tmp.resolve("o").toString());
+        org.assertj.core.api.Assertions.assertThat(fdr.code()).isZero();
+        org.assertj.core.api.Assertions.assertThat(fdr.err().lines().filter(l -> l.contains("warning")).toList()).hasSize(1);
+        org.assertj.core.api.Assertions.assertThat(fdr.err()).contains("not independent").contains("--inference prompt");
+        Cli fwe = Cli.run("glm", "--data", data.toString(), "--events", events.toString(), "--permutations", "20", "--no-nifti",
+                "--out", tmp.resolve("o2").toString());
+        org.assertj.core.api.Assertions.assertThat(fwe.err()).doesNotContain("warning");
+    }
 }

@@ -45,11 +45,16 @@ class ReportWriterTest {
         List<BufferedImage> imgs = images(html);
         assertThat(imgs).hasSize(1 + 8 + 2 + 1 + 4 + 4);
         assertThat(html).doesNotContain("<script").doesNotContain("http://").doesNotContain("https://");
+        // findings come first, with a verdict each; every map states its critical value beside its peak, and data quality
+        assertThat(html.indexOf("<section id=\"findings\">")).isLessThan(html.indexOf("<section id=\"summary\">"));
+        assertThat(html).contains("supported</span>").contains("not supported at \u03b1 = 0.05").contains("not testable</span>");
+        assertThat(html).contains("critical |t| 3.40 (|z| " + Html.num(SyntheticReport.Z, 2) + "), df 54").contains("Peak |z| ")
+                .contains("smallest reachable p 0.001").contains("1 units with NaN").contains("effect (prompt SDs)");
         // user text is escaped
         assertThat(html).contains("Prompt &lt;1&gt; for taskA: &quot;solve&quot; &amp; explain").doesNotContain("<tag>");
         for (String t : List.of("overlap.tsv", "overlap_by_layer.tsv", "repeatability.tsv", "repeatability_summary.tsv", "decoding.tsv",
                 "decoding_summary.tsv", "decoding_confusion_correlation_run.tsv", "decoding_confusion_network_block.tsv", "network_sizes.tsv",
-                "samples.tsv", "study_summary.tsv")) {
+                "samples.tsv", "study_summary.tsv", "findings.tsv")) {
             assertThat(dir.resolve("out/tables/" + t)).isRegularFile();
             assertThat(html).contains("href=\"tables/" + t + "\"");
         }
