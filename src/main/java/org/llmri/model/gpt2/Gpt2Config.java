@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.llmri.model.run.RandomWeights;
+import java.util.ArrayList;
 import org.llmri.LlmriException;
 import org.llmri.model.run.ActivationFunction;
 import org.llmri.model.run.ConfigJson;
@@ -89,13 +91,40 @@ public record Gpt2Config(int hiddenSize, int numLayers, int numHeads, int innerS
     /** The presets: {@code gpt2} (GPT-2 small's 124M shapes) and {@code gpt2-tiny} (64 wide, 3 layers, 4 heads). */
     public static Gpt2Config preset(String name) {
         return switch (name) {
-            case "gpt2" -> new Gpt2Config(768, 12, 12, 3072, 1024, 50257, ActivationFunction.GELU_TANH, 1e-5, true, false, true, 50256, 50256);
-            case "gpt2-tiny" -> new Gpt2Config(64, 3, 4, 256, 128, 300, ActivationFunction.GELU_TANH, 1e-5, true, false, true, 299, 299);
+            case "gpt2" -> new Gpt2Config(768, 12, 12, 3072, 1024, 50257, ActivationFunction.GELU_TANH, 1e-5, true, false, true, 0, 2);
+            case "gpt2-tiny" -> new Gpt2Config(64, 3, 4, 256, 128, 300, ActivationFunction.GELU_TANH, 1e-5, true, false, true, 0, 2);
             default -> throw new LlmriException("unknown GPT-2 preset '" + name + "'");
         };
     }
 
     public static List<String> presetNames() {
         return List.of("gpt2", "gpt2-tiny");
+    }
+
+    /** Random weights as decoder_ref.py draws them (std 0.55/sqrt(fan_in) for the linears), stored as transformers saves them. */
+    public List<RandomWeights.Recipe> randomRecipes() {
+        long h = hiddenSize, f = innerSize, l = numLayers;
+        double sd = 0.55 / Math.sqrt(h), sdF = 0.55 / Math.sqrt(f);
+        List<RandomWeights.Recipe> r = new ArrayList<>();
+        r.add(new RandomWeights.Recipe("transformer.wte.weight", new long[] {vocabSize, h}, 0, 0.08));
+        r.add(new RandomWeights.Recipe("transformer.wpe.weight", new long[] {maxPositions, h}, 0, 0.04));
+        r.add(new RandomWeights.Recipe("transformer.ln_f.weight", new long[] {h}, 1, 0.1));
+        r.add(new RandomWeights.Recipe("transformer.ln_f.bias", new long[] {h}, 0, 0.05));
+        for (int i = 0; i < numLayers; i++) {
+            String p = "transformer.h." + i + ".";
+            r.add(new RandomWeights.Recipe(p + "ln_1.weight", new long[] {h}, 1, 0.1));
+            r.add(new RandomWeights.Recipe(p + "ln_1.bias", new long[] {h}, 0, 0.05));
+            r.add(new RandomWeights.Recipe(p + "attn.c_attn.weight", new long[] {h, 3 * h}, 0, sd));
+            r.add(new RandomWeights.Recipe(p + "attn.c_attn.bias", new long[] {3 * h}, 0, 0.02));
+            r.add(new RandomWeights.Recipe(p + "attn.c_proj.weight", new long[] {h, h}, 0, sd / Math.sqrt(2 * l) * 2));
+            r.add(new RandomWeights.Recipe(p + "attn.c_proj.bias", new long[] {h}, 0, 0.02));
+            r.add(new RandomWeights.Recipe(p + "ln_2.weight", new long[] {h}, 1, 0.1));
+            r.add(new RandomWeights.Recipe(p + "ln_2.bias", new long[] {h}, 0, 0.05));
+            r.add(new RandomWeights.Recipe(p + "mlp.c_fc.weight", new long[] {h, f}, 0, sd));
+            r.add(new RandomWeights.Recipe(p + "mlp.c_fc.bias", new long[] {f}, 0, 0.02));
+            r.add(new RandomWeights.Recipe(p + "mlp.c_proj.weight", new long[] {f, h}, 0, sdF / Math.sqrt(2 * l) * 2));
+            r.add(new RandomWeights.Recipe(p + "mlp.c_proj.bias", new long[] {h}, 0, 0.02));
+        }
+        return r;
     }
 }

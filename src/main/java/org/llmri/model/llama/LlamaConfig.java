@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.llmri.model.run.RandomWeights;
+import java.util.ArrayList;
 import org.llmri.LlmriException;
 import org.llmri.model.run.ActivationFunction;
 import org.llmri.model.run.ConfigJson;
@@ -107,5 +109,28 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int numLayers, i
 
     public static List<String> presetNames() {
         return List.of("llama-tiny-stories", "llama-tiny", "llama-tiny-tied");
+    }
+
+    /** Random weights as decoder_ref.py draws them, stored as transformers saves them (no lm_head.weight when tied). */
+    public List<RandomWeights.Recipe> randomRecipes() {
+        long h = hiddenSize, f = intermediateSize, l = numLayers, qw = qWidth(), kvw = kvWidth();
+        double sd = 0.55 / Math.sqrt(h), sdF = 0.55 / Math.sqrt(f);
+        List<RandomWeights.Recipe> r = new ArrayList<>();
+        r.add(new RandomWeights.Recipe("model.embed_tokens.weight", new long[] {vocabSize, h}, 0, 0.08));
+        r.add(new RandomWeights.Recipe("model.norm.weight", new long[] {h}, 1, 0.1));
+        if (!tieWordEmbeddings) r.add(new RandomWeights.Recipe("lm_head.weight", new long[] {vocabSize, h}, 0, sd));
+        for (int i = 0; i < numLayers; i++) {
+            String p = "model.layers." + i + ".";
+            r.add(new RandomWeights.Recipe(p + "input_layernorm.weight", new long[] {h}, 1, 0.1));
+            r.add(new RandomWeights.Recipe(p + "post_attention_layernorm.weight", new long[] {h}, 1, 0.1));
+            r.add(new RandomWeights.Recipe(p + "self_attn.q_proj.weight", new long[] {qw, h}, 0, sd));
+            r.add(new RandomWeights.Recipe(p + "self_attn.k_proj.weight", new long[] {kvw, h}, 0, sd));
+            r.add(new RandomWeights.Recipe(p + "self_attn.v_proj.weight", new long[] {kvw, h}, 0, sd));
+            r.add(new RandomWeights.Recipe(p + "self_attn.o_proj.weight", new long[] {h, qw}, 0, sd / Math.sqrt(2 * l) * 2));
+            r.add(new RandomWeights.Recipe(p + "mlp.gate_proj.weight", new long[] {f, h}, 0, sd));
+            r.add(new RandomWeights.Recipe(p + "mlp.up_proj.weight", new long[] {f, h}, 0, sd));
+            r.add(new RandomWeights.Recipe(p + "mlp.down_proj.weight", new long[] {h, f}, 0, sdF / Math.sqrt(2 * l) * 2));
+        }
+        return r;
     }
 }

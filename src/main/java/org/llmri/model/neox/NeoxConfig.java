@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.llmri.model.run.RandomWeights;
+import java.util.ArrayList;
 import org.llmri.LlmriException;
 import org.llmri.model.run.ActivationFunction;
 import org.llmri.model.run.ConfigJson;
@@ -91,14 +93,41 @@ public record NeoxConfig(int hiddenSize, int numLayers, int numHeads, int interm
     public static NeoxConfig preset(String name) {
         return switch (name) {
             case "pythia-160m" -> new NeoxConfig(768, 12, 12, 3072, 50304, 2048, 0.25, 10000, 1e-5, true,
-                    ActivationFunction.GELU, true, false, 0, 0);
-            case "neox-tiny" -> new NeoxConfig(64, 3, 4, 256, 300, 128, 0.25, 10000, 1e-5, true, ActivationFunction.GELU, true, false, 0, 0);
-            case "neox-tiny-seq" -> new NeoxConfig(64, 3, 4, 256, 300, 128, 0.5, 10000, 1e-5, false, ActivationFunction.GELU, true, false, 0, 0);
+                    ActivationFunction.GELU, true, false, 0, 2);
+            case "neox-tiny" -> new NeoxConfig(64, 3, 4, 256, 300, 128, 0.25, 10000, 1e-5, true, ActivationFunction.GELU, true, false, 0, 2);
+            case "neox-tiny-seq" -> new NeoxConfig(64, 3, 4, 256, 300, 128, 0.5, 10000, 1e-5, false, ActivationFunction.GELU, true, false, 0, 2);
             default -> throw new LlmriException("unknown GPT-NeoX preset '" + name + "'");
         };
     }
 
     public static List<String> presetNames() {
         return List.of("pythia-160m", "neox-tiny", "neox-tiny-seq");
+    }
+
+    /** Random weights as decoder_ref.py draws them, stored as transformers saves them. */
+    public List<RandomWeights.Recipe> randomRecipes() {
+        long h = hiddenSize, f = intermediateSize, l = numLayers;
+        double sd = 0.55 / Math.sqrt(h), sdF = 0.55 / Math.sqrt(f);
+        List<RandomWeights.Recipe> r = new ArrayList<>();
+        r.add(new RandomWeights.Recipe("gpt_neox.embed_in.weight", new long[] {vocabSize, h}, 0, 0.08));
+        r.add(new RandomWeights.Recipe("gpt_neox.final_layer_norm.weight", new long[] {h}, 1, 0.1));
+        r.add(new RandomWeights.Recipe("gpt_neox.final_layer_norm.bias", new long[] {h}, 0, 0.05));
+        if (!tieWordEmbeddings) r.add(new RandomWeights.Recipe("embed_out.weight", new long[] {vocabSize, h}, 0, sd));
+        for (int i = 0; i < numLayers; i++) {
+            String p = "gpt_neox.layers." + i + ".";
+            r.add(new RandomWeights.Recipe(p + "input_layernorm.weight", new long[] {h}, 1, 0.1));
+            r.add(new RandomWeights.Recipe(p + "input_layernorm.bias", new long[] {h}, 0, 0.05));
+            r.add(new RandomWeights.Recipe(p + "post_attention_layernorm.weight", new long[] {h}, 1, 0.1));
+            r.add(new RandomWeights.Recipe(p + "post_attention_layernorm.bias", new long[] {h}, 0, 0.05));
+            r.add(new RandomWeights.Recipe(p + "attention.query_key_value.weight", new long[] {3 * h, h}, 0, sd));
+            if (attentionBias) r.add(new RandomWeights.Recipe(p + "attention.query_key_value.bias", new long[] {3 * h}, 0, 0.02));
+            r.add(new RandomWeights.Recipe(p + "attention.dense.weight", new long[] {h, h}, 0, sd / Math.sqrt(2 * l) * 2));
+            if (attentionBias) r.add(new RandomWeights.Recipe(p + "attention.dense.bias", new long[] {h}, 0, 0.02));
+            r.add(new RandomWeights.Recipe(p + "mlp.dense_h_to_4h.weight", new long[] {f, h}, 0, sd));
+            r.add(new RandomWeights.Recipe(p + "mlp.dense_h_to_4h.bias", new long[] {f}, 0, 0.02));
+            r.add(new RandomWeights.Recipe(p + "mlp.dense_4h_to_h.weight", new long[] {h, f}, 0, sdF / Math.sqrt(2 * l) * 2));
+            r.add(new RandomWeights.Recipe(p + "mlp.dense_4h_to_h.bias", new long[] {h}, 0, 0.02));
+        }
+        return r;
     }
 }
