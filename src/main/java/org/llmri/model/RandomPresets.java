@@ -61,13 +61,30 @@ public final class RandomPresets {
         throw new LlmriException("unknown preset '" + name + "' (known: " + String.join(", ", names()) + ")");
     }
 
+    /** A model of any GPT-2 config (not only a named preset's). */
+    public static Preset of(Gpt2Config c, DType dtype) {
+        return new Preset("custom", Gpt2Config.MODEL_TYPE, c.toJson(dtype, "llmri-random-gpt2"), c.randomRecipes(), c.vocabSize());
+    }
+
+    public static Preset of(NeoxConfig c, DType dtype) {
+        return new Preset("custom", NeoxConfig.MODEL_TYPE, c.toJson(dtype, "llmri-random-gpt_neox"), c.randomRecipes(), c.vocabSize());
+    }
+
+    public static Preset of(LlamaConfig c, DType dtype) {
+        return new Preset("custom", LlamaConfig.MODEL_TYPE, c.toJson(dtype, "llmri-random-llama"), c.randomRecipes(), c.vocabSize());
+    }
+
     public static long weightBytes(String name, DType dtype) {
         return RandomWeights.bytes(get(name, dtype).recipes(), dtype);
     }
 
     /** Writes the whole model folder: weights, config.json, tokenizer.json. */
     public static void write(Path dir, String name, long seed, DType dtype, RandomWeights.Format format, LongConsumer progress) {
-        Preset p = get(name, dtype);
+        write(dir, get(name, dtype), seed, dtype, format, progress);
+    }
+
+    /** Writes a preset's model folder: weights, config.json, tokenizer.json. */
+    public static void write(Path dir, Preset p, long seed, DType dtype, RandomWeights.Format format, LongConsumer progress) {
         RandomWeights.write(dir, p.recipes(), p.config(), seed, dtype, format, progress);
         Path tokenizer = RandomTokenizer.write(dir, p.vocabSize());
         if (p.modelType().equals(LlamaConfig.MODEL_TYPE)) llamaSpecials(dir, tokenizer);
