@@ -36,11 +36,15 @@ public final class PackedWeights implements AutoCloseable {
         try (Arena temp = Arena.ofConfined()) {
             MemorySegment src = t.data();
             MemorySegment dst = temp.allocate((long) in * out * b, 64);
-            // element (i, o) moves to (o, i); rows of the source are read in order
-            for (int i = 0; i < in; i++) {
-                for (int o = 0; o < out; o++) {
-                    MemorySegment.copy(src, ((long) i * out + o) * b, dst, ((long) o * in + i) * b, b);
-                }
+            // element (i, o) moves to (o, i), through a heap array (one bulk copy each way)
+            if (b == 4) {
+                int[] a = src.toArray(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED), tr = new int[a.length];
+                for (int i = 0; i < in; i++) for (int o = 0; o < out; o++) tr[o * in + i] = a[i * out + o];
+                MemorySegment.copy(tr, 0, dst, java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 0, tr.length);
+            } else {
+                short[] a = src.toArray(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED), tr = new short[a.length];
+                for (int i = 0; i < in; i++) for (int o = 0; o < out; o++) tr[o * in + i] = a[i * out + o];
+                MemorySegment.copy(tr, 0, dst, java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, 0, tr.length);
             }
             PackedMatrix p = PackedMatrix.pack(List.of(new Matrix(dst, storage(t), out, in)), memory);
             release(t);
