@@ -100,8 +100,9 @@ public final class Gpt2Model implements LanguageModel {
         lnfTap = new Tap("ln_f", "ln_f", Tap.Group.RESIDUAL, -1, h);
         all.add(lnfTap);
         taps = List.copyOf(all);
-        // GPT2LMHeadModel ties lm_head to wte unless the config unties it and the file holds its own
-        Tensor head = !config.tieWordEmbeddings() && w.has("lm_head.weight") ? w.required("lm_head.weight", v, h) : wteT;
+        // GPT2LMHeadModel ties lm_head to wte unless tie_word_embeddings is false
+        // an untied config without lm_head.weight would leave transformers a randomly initialised head: refused
+        Tensor head = config.tieWordEmbeddings() ? wteT : w.required("lm_head.weight", v, h);
         lmHead = memory.linear(head);
         w.refuseExtraLayers("h.", config.numLayers(), "n_layer");
     }

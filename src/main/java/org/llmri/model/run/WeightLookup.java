@@ -28,7 +28,9 @@ public record WeightLookup(ModelWeights weights, List<String> prefixes) {
     public Tensor required(String name, long... shape) {
         String key = key(name);
         if (key == null) {
-            throw new LlmriException(weights.directory() + ": the weights have no tensor '" + prefixes.getFirst() + name + "'");
+            List<String> tried = prefixes.stream().map(p -> "'" + p + name + "'").toList();
+            throw new LlmriException(weights.directory() + ": the weights have no tensor " + String.join(" or ", tried)
+                    + " (config.json calls for it)");
         }
         Tensor t = weights.get(key);
         if (!Arrays.equals(t.shape(), shape)) {
