@@ -35,11 +35,12 @@ public final class ModelCommand implements Runnable {
 
     /** {@code llmri model random}: a deterministic random model with a preset's shapes. */
     @Command(name = "random", mixinStandardHelpOptions = true, showDefaultValues = true,
-            description = "Write a deterministic random OPT model (config.json, weights, tokenizer.json) in the Hugging Face layout.")
+            description = "Write a deterministic random model (config.json, weights, tokenizer.json) in the Hugging Face layout.")
     static final class Random implements Callable<Integer> {
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--preset", defaultValue = "tiny", description = "Shapes: galactica-125m or tiny.")
+        @Option(names = "--preset", defaultValue = "tiny", description = "Shapes: OPT galactica-125m or tiny; GPT-2 gpt2 or "
+                + "gpt2-tiny; GPT-NeoX pythia-160m, neox-tiny or neox-tiny-seq; Llama llama-tiny-stories, llama-tiny or llama-tiny-tied.")
         String preset;
 
         @Option(names = "--seed", defaultValue = "0", description = "Random seed; the same seed gives identical files.")
@@ -57,13 +58,24 @@ public final class ModelCommand implements Runnable {
 
         @Override
         public Integer call() {
-            OptConfig config = OptConfig.preset(preset);
             DType type = DType.parse(dtype);
             RandomModel.Format fmt = switch (format.toLowerCase(Locale.ROOT)) {
                 case "safetensors" -> RandomModel.Format.SAFETENSORS;
                 case "bin", "pytorch" -> RandomModel.Format.BIN;
                 default -> throw new LlmriException("--format '" + format + "' is not one of safetensors, bin");
             };
+            if (org.llmri.model.RandomPresets.has(preset)) {
+                long bytes = org.llmri.model.RandomPresets.weightBytes(preset, type);
+                boolean big = bytes >= 10_000_000;
+                try (ProgressBar bar = Progress.bar("weights", bytes, big ? "MB" : "kB", big ? 1_000_000 : 1_000)) {
+                    org.llmri.model.RandomPresets.write(out, preset, seed, type, fmt == RandomModel.Format.SAFETENSORS
+                            ? org.llmri.model.run.RandomWeights.Format.SAFETENSORS : org.llmri.model.run.RandomWeights.Format.BIN, bar::stepTo);
+                }
+                spec.commandLine().getOut().printf("wrote %s: %s preset, seed %d, %s, %s, tokenizer.json%n", out, preset, seed, type,
+                        fmt == RandomModel.Format.SAFETENSORS ? ModelWeights.SAFETENSORS : ModelWeights.PYTORCH_BIN);
+                return 0;
+            }
+            OptConfig config = OptConfig.preset(preset);
             long total = RandomModel.weightBytes(config, type);
             boolean mb = total >= 10_000_000;
             try (ProgressBar bar = Progress.bar("weights", total, mb ? "MB" : "kB", mb ? 1_000_000 : 1_000)) {
@@ -91,7 +103,24 @@ public final class ModelCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            OptConfig c = OptConfig.read(model.resolve("config.json"));
+            Path configJson = model.resolve("config.json");
+            if (java.nio.file.Files.isRegularFile(configJson)
+                    && !org.llmri.model.Architectures.modelTypeOf(configJson).equals("opt")) {
+                // other families: what the loaded runtime reports (loading checks every shape)
+                try (org.llmri.model.LoadedModel m = org.llmri.model.LoadedModel.open(model)) {
+                    var lm = m.model();
+                    out.printf("model       %s%n", model);
+                    out.printf("family      %s (model_type %s)%n", lm.architecture(), m.modelType());
+                    out.printf("shape       hidden %d, %d layers, vocab %d, %d positions%n", lm.hiddenSize(), lm.numLayers(),
+                            lm.vocabSize(), lm.maxPositions());
+                    out.printf("taps        %d, %d units per token%n", lm.taps().size(),
+                            lm.taps().stream().mapToLong(org.llmri.model.Tap::width).sum());
+                    for (Path f : m.weights().files()) out.printf("file        %s (%s)%n", f.getFileName(), humanBytes(size(f)));
+                    out.printf("parameters  %,d%n", m.weights().parameterCount());
+                }
+                return 0;
+            }
+            OptConfig c = OptConfig.read(configJson);
             try (ModelWeights w = ModelWeights.open(model)) {
                 OptWeights bound = OptWeights.bind(c, w);
                 out.printf("model       %s%n", model);

@@ -15,7 +15,10 @@ public final class Architectures {
     private Architectures() {}
 
     private static final List<Architecture> ALL = List.of(
-            new OptArchitecture());
+            new OptArchitecture(),
+            new org.llmri.model.gpt2.Gpt2Architecture(),
+            new org.llmri.model.neox.NeoxArchitecture(),
+            new org.llmri.model.llama.LlamaArchitecture());
 
     private static final Map<String, Architecture> BY_TYPE = index();
 

@@ -26,6 +26,14 @@ public interface LanguageModel extends AutoCloseable {
         return List.copyOf(kinds);
     }
 
+    /**
+     * Other names accepted for taps when selecting them (alias to tap name), e.g. TransformerLens's
+     * {@code blocks.3.hook_resid_post}. None by default.
+     */
+    default java.util.Map<String, String> tapAliases() {
+        return java.util.Map.of();
+    }
+
     int hiddenSize();
 
     int vocabSize();

@@ -51,7 +51,7 @@ public final class TapSet {
 
     /** Selects from a model's taps, with its kind order for units.tsv's y. */
     public static TapSet select(LanguageModel model, String spec) {
-        return select(model.taps(), model.kindOrder(), spec);
+        return select(model.taps(), model.kindOrder(), spec, model.tapAliases());
     }
 
     /** Selects from a model's taps by a list of presets, names and globs. */
@@ -70,13 +70,21 @@ public final class TapSet {
      * layer's taps and L + 1 for model-level taps after the layers (final norms).
      */
     public static TapSet select(List<Tap> all, List<String> kindOrder, String spec) {
+        return select(all, kindOrder, spec, java.util.Map.of());
+    }
+
+    /**
+     * Selects as above, also accepting other names for taps ({@code aliases}: alias to tap name, e.g.
+     * TransformerLens's {@code blocks.3.hook_resid_post}); globs match aliases too.
+     */
+    public static TapSet select(List<Tap> all, List<String> kindOrder, String spec, java.util.Map<String, String> aliases) {
         int layers = 0;
         for (Tap t : all) layers = Math.max(layers, t.layer() + 1);
         for (Tap t : all) {
             if (!kindOrder.contains(t.kind())) throw new IllegalArgumentException("tap kind " + t.kind() + " is missing from the kind order");
         }
         String s = spec == null ? "all" : spec.strip();
-        List<Tap> chosen = byNames(all, s.isEmpty() ? "all" : s);
+        List<Tap> chosen = byNames(all, s.isEmpty() ? "all" : s, aliases);
         java.util.Map<Tap, Integer> slice = new java.util.HashMap<>();
         boolean seenLayer = false;
         for (Tap t : all) {
@@ -101,7 +109,7 @@ public final class TapSet {
         return null;
     }
 
-    private static List<Tap> byNames(List<Tap> all, String spec) {
+    private static List<Tap> byNames(List<Tap> all, String spec, java.util.Map<String, String> aliases) {
         Set<Tap> chosen = new LinkedHashSet<>();
         for (String part : spec.split(",")) {
             String name = part.strip();
@@ -117,6 +125,15 @@ public final class TapSet {
                 if (glob.matcher(t.name()).matches()) {
                     chosen.add(t);
                     any = true;
+                }
+            }
+            for (var alias : aliases.entrySet()) {
+                if (!glob.matcher(alias.getKey()).matches()) continue;
+                for (Tap t : all) {
+                    if (t.name().equals(alias.getValue())) {
+                        chosen.add(t);
+                        any = true;
+                    }
                 }
             }
             if (!any) {

@@ -177,4 +177,122 @@ public final class Ops {
         }
         for (; i < n; i++) a[ao + i] += s * b[bo + i];
     }
+
+    /**
+     * RMSNorm over each row of n values, as Llama computes it: x * rsqrt(mean(x^2) + eps) * weight, no mean
+     * subtracted, no bias (the mean of squares in double, like layerNorm's moments).
+     */
+    public static void rmsNorm(Threads threads, float[] x, float[] out, int rows, int n, float[] weight, float eps) {
+        threads.forRange(rows, 1, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int o = r * n;
+                double ss = 0;
+                for (int i = 0; i < n; i++) ss += (double) x[o + i] * x[o + i];
+                float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
+                for (int i = 0; i < n; i++) out[o + i] = x[o + i] * inv * weight[i];
+            }
+        });
+    }
+
+    private static final float SQRT_2_OVER_PI = 0.7978845608028654f;
+
+    /** GPT-2's gelu_new (the tanh approximation), 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), in place over [0, n). */
+    public static void geluTanh(Threads threads, float[] x, int n) {
+        threads.forRange(n, 4096, (from, to) -> geluTanh(x, from, to));
+    }
+
+    static void geluTanh(float[] x, int from, int to) {
+        int i = from;
+        int bound = from + S.loopBound(to - from);
+        for (; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            FloatVector u = v.mul(v).mul(0.044715f).add(1f).mul(v).mul(SQRT_2_OVER_PI);
+            // tanh(u) = sign(u) (1 - e^-2|u|) / (1 + e^-2|u|), with e^-2|u| from the same exp as the softmax
+            FloatVector e = expNegative(u.abs().mul(-2f));
+            FloatVector t = FloatVector.broadcast(S, 1f).sub(e).div(e.add(1f));
+            t = t.blend(t.neg(), u.lt(0f));
+            v.mul(0.5f).mul(t.add(1f)).intoArray(x, i);
+        }
+        for (; i < to; i++) {
+            float v = x[i];
+            float u = (1f + 0.044715f * v * v) * v * SQRT_2_OVER_PI;
+            float e = expNegative(-2f * Math.abs(u));
+            float t = (1f - e) / (e + 1f);
+            if (u < 0f) t = -t;
+            x[i] = v * 0.5f * (t + 1f);
+        }
+    }
+
+    /** SiLU, x * sigmoid(x), in place over [0, n). */
+    public static void silu(Threads threads, float[] x, int n) {
+        threads.forRange(n, 4096, (from, to) -> silu(x, from, to));
+    }
+
+    static void silu(float[] x, int from, int to) {
+        int i = from;
+        int bound = from + S.loopBound(to - from);
+        for (; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            // e^-|x| never overflows; sigmoid is 1/(1+e) for x >= 0 and e/(1+e) below
+            FloatVector e = expNegative(v.abs().neg());
+            FloatVector num = FloatVector.broadcast(S, 1f).blend(e, v.lt(0f));
+            v.mul(num.div(e.add(1f))).intoArray(x, i);
+        }
+        for (; i < to; i++) {
+            float v = x[i];
+            float e = expNegative(-Math.abs(v));
+            x[i] = v * ((v < 0f ? e : 1f) / (e + 1f));
+        }
+    }
+
+    /** a[i] *= b[i] over [0, n). */
+    public static void mulInPlace(float[] a, float[] b, int n) {
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(S, a, i).mul(FloatVector.fromArray(S, b, i)).intoArray(a, i);
+        }
+        for (; i < n; i++) a[i] *= b[i];
+    }
+
+    /**
+     * The rotary frequencies of a block of d dims with this base, as Hugging Face computes them in
+     * float32: 1 / base^(2j/d) for j < d/2.
+     */
+    public static float[] ropeFrequencies(int d, double base) {
+        float[] f = new float[d / 2];
+        for (int j = 0; j < d / 2; j++) f[j] = (float) (1.0 / Math.pow(base, (float) (2 * j) / d));
+        return f;
+    }
+
+    /** cos and sin of position * frequency (the product rounded to float32, as torch forms it). */
+    public static void ropeAngles(int position, float[] freq, float[] cos, float[] sin) {
+        for (int j = 0; j < freq.length; j++) {
+            float a = (float) position * freq[j];
+            cos[j] = (float) Math.cos(a);
+            sin[j] = (float) Math.sin(a);
+        }
+    }
+
+    /**
+     * Rotary embedding in the rotate-half layout, in place on x[at, at + 2 half): dims j and j + half form a
+     * pair, out[j] = x[j] cos - x[j+half] sin, out[j+half] = x[j+half] cos + x[j] sin.
+     */
+    public static void rope(float[] x, int at, int half, float[] cos, float[] sin) {
+        int j = 0;
+        int bound = S.loopBound(half);
+        for (; j < bound; j += L) {
+            FloatVector a = FloatVector.fromArray(S, x, at + j);
+            FloatVector b = FloatVector.fromArray(S, x, at + half + j);
+            FloatVector c = FloatVector.fromArray(S, cos, j);
+            FloatVector s = FloatVector.fromArray(S, sin, j);
+            a.mul(c).sub(b.mul(s)).intoArray(x, at + j);
+            b.mul(c).add(a.mul(s)).intoArray(x, at + half + j);
+        }
+        for (; j < half; j++) {
+            float a = x[at + j], b = x[at + half + j];
+            x[at + j] = a * cos[j] - b * sin[j];
+            x[at + half + j] = b * cos[j] + a * sin[j];
+        }
+    }
 }

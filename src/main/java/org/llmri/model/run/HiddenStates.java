@@ -19,7 +19,8 @@ public final class HiddenStates {
     public static Map<String, float[]> run(LanguageModel model, int[] ids) {
         int n = ids.length;
         int layers = model.numLayers();
-        Tap embed = model.taps().getFirst();
+        // the first tap of kind "embed" (GPT-2 taps wte and wpe before their sum)
+        Tap embed = model.taps().stream().filter(t -> t.kind().equals("embed")).findFirst().orElse(model.taps().getFirst());
         int[] slots = new int[n], positions = new int[n], rows = new int[n], seq = new int[n], idx = new int[n];
         for (int i = 0; i < n; i++) {
             positions[i] = i;

@@ -54,6 +54,13 @@ public final class TextTokenizer implements AutoCloseable {
     /** Loads {@code tokenizer.json} (or the {@code tokenizer.json} inside a folder). */
     public static TextTokenizer load(Path tokenizerJson) {
         Path file = Files.isDirectory(tokenizerJson) ? tokenizerJson.resolve("tokenizer.json") : tokenizerJson;
+        Path folder = file.getParent() == null ? Path.of(".") : file.getParent();
+        if (!Files.exists(file) && Files.isRegularFile(folder.resolve("vocab.json")) && Files.isRegularFile(folder.resolve("merges.txt"))) {
+            // older GPT-2 repositories ship only the slow tokenizer's files
+            throw new LlmriException(file + ": missing; this model has only vocab.json and merges.txt (the slow GPT-2 tokenizer)."
+                    + " llmri reads tokenizer.json: save one with transformers' AutoTokenizer.from_pretrained(...).save_pretrained(DIR)"
+                    + " or take it from a repository that has it (e.g. openai-community/gpt2)");
+        }
         byte[] bytes = read(file);
         JsonNode root;
         try {

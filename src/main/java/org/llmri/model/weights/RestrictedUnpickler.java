@@ -46,6 +46,12 @@ final class RestrictedUnpickler {
             new Global("torch", "FloatStorage"), DType.F32,
             new Global("torch", "HalfStorage"), DType.F16,
             new Global("torch", "BFloat16Storage"), DType.BF16);
+    /**
+     * Integer and boolean storages: only non-parameter buffers use them (the original GPT-2 checkpoint's
+     * attn.bias causal mask). Their tensors are read as references with a null dtype and then left out.
+     */
+    private static final java.util.Set<Global> BUFFER_STORAGE_TYPES = java.util.Set.of(
+            new Global("torch", "ByteStorage"), new Global("torch", "BoolStorage"));
 
     private final byte[] in;
     private final String source;
@@ -191,7 +197,8 @@ final class RestrictedUnpickler {
 
     private Object global(String module, String name) {
         Global g = new Global(module, name);
-        if (g.equals(ORDERED_DICT) || g.equals(REBUILD_TENSOR_V2) || STORAGE_TYPES.containsKey(g)) return g;
+        if (g.equals(ORDERED_DICT) || g.equals(REBUILD_TENSOR_V2) || STORAGE_TYPES.containsKey(g)
+                || BUFFER_STORAGE_TYPES.contains(g)) return g;
         throw new LlmriException(source + ": refused pickle global '" + clip(g.display())
                 + "' (a state dict needs only collections.OrderedDict, torch._utils._rebuild_tensor_v2"
                 + " and torch Float/Half/BFloat16Storage)");
@@ -231,7 +238,7 @@ final class RestrictedUnpickler {
         if (!(pid instanceof Tuple(List<Object> p)) || p.size() != 5 || !"storage".equals(p.get(0))) {
             throw fail("persistent id is not ('storage', type, key, location, numel)");
         }
-        if (!(p.get(1) instanceof Global g) || !STORAGE_TYPES.containsKey(g)) throw fail("persistent id names no storage type");
+        if (!(p.get(1) instanceof Global g) || !(STORAGE_TYPES.containsKey(g) || BUFFER_STORAGE_TYPES.contains(g))) throw fail("persistent id names no storage type");
         if (!(p.get(2) instanceof String key) || !(p.get(3) instanceof String location) || !(p.get(4) instanceof Long numel)
                 || numel < 0) {
             throw fail("persistent id has a malformed key, location or size");

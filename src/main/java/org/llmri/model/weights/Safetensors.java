@@ -90,6 +90,8 @@ public final class Safetensors {
             if (!info.isObject()) throw new LlmriException(where + ": header entry is not an object");
             JsonNode dt = info.get("dtype");
             if (dt == null || !dt.isTextual()) throw new LlmriException(where + ": missing dtype");
+            // a boolean or byte tensor is a buffer (GPT-2's attn.bias causal mask), never a weight: left out
+            if (dt.textValue().equals("BOOL") || dt.textValue().equals("U8")) continue;
             DType dtype;
             try {
                 dtype = DType.fromSafetensors(dt.textValue());

@@ -71,6 +71,8 @@ final class TorchCheckpoint {
             String key = e.getKey();
             RestrictedUnpickler.TensorRef t = e.getValue();
             RestrictedUnpickler.StorageRef s = t.storage();
+            // an integer or boolean buffer (a causal-mask cache, not a weight): no model reads it
+            if (s.dtype() == null) continue;
             String where = file + ": tensor '" + key + "'";
             ZipArchive.Entry data = entries.get(prefix + "data/" + s.key());
             if (data == null) throw new LlmriException(where + ": its storage '" + s.key() + "' is missing from the archive");
