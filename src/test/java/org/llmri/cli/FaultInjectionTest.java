@@ -43,7 +43,7 @@ class FaultInjectionTest {
 
     /** The paper's design with 4 tokens per prompt on the tiny model: 12 runs of 80 time points. */
     static Study small(Path model) {
-        Study s = Paradigms.builtin(Paradigms.GALACTICA_FMRI).withModel(model.toString());
+        Study s = Paradigms.builtin(Paradigms.GALACTICA_FMRI).withRunsPerTask(2).withModel(model.toString());
         return s.withGeneration(s.generation().withMaxNewTokens(4));
     }
 

@@ -38,7 +38,7 @@ class KillTest {
         Path model = work.resolve("tiny");
         RandomModel.write(model, OptConfig.preset("tiny"), 7, DType.F32, RandomModel.Format.SAFETENSORS);
         RandomTokenizer.write(model, 300);
-        Study s = Paradigms.builtin(Paradigms.GALACTICA_FMRI).withModel("tiny");
+        Study s = Paradigms.builtin(Paradigms.GALACTICA_FMRI).withRunsPerTask(2).withModel("tiny");
         s = s.withGeneration(s.generation().withMaxNewTokens(newTokens));
         Path yaml = work.resolve("study.yaml");
         Files.writeString(yaml, s.toYaml());

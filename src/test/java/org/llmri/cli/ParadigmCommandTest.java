@@ -66,10 +66,10 @@ class ParadigmCommandTest {
         assertThat(r.code()).isZero();
         List<String> lines = r.out().lines().toList();
         assertThat(lines.getFirst()).isEqualTo("task\trun\tindex\tblock\tcondition\tonset\tduration\tprompt_id\ttext");
-        assertThat(lines).hasSize(1 + 12 * 20);
+        assertThat(lines).hasSize(1 + 18 * 20);
         assertThat(lines.subList(1, lines.size())).allSatisfy(l -> assertThat(l.split("\t", -1)).hasSize(9));
         assertThat(lines.get(5)).startsWith("politicalscience\t1\t4\t2\ton\t128\t32\tpoliticalscience-");
-        assertThat(r.err()).contains("12 runs, 640 time points per run, 7680 in all");
+        assertThat(r.err()).contains("18 runs, 640 time points per run, 11520 in all");
     }
 
     @Test

@@ -16,19 +16,19 @@ class StudyPlanTest {
     static final Study DEFAULT = Paradigms.builtin("galactica-fmri");
 
     @Test
-    void defaultStudyHas12RunsOf640TimePointsInTaskThenRunOrder() {
+    void defaultStudyHas18RunsOf640TimePointsInTaskThenRunOrder() {
         StudyPlan plan = DEFAULT.plan();
-        assertThat(plan.runs()).hasSize(12);
+        assertThat(plan.runs()).hasSize(18);
         assertThat(plan.runs()).extracting(r -> r.taskId() + "/" + r.run()).containsExactly(
-                "politicalscience/1", "politicalscience/2", "medicalimaging/1", "medicalimaging/2",
-                "paleontology/1", "paleontology/2", "archeology/1", "archeology/2",
-                "pathology/1", "pathology/2", "randomstrings/1", "randomstrings/2");
+                "politicalscience/1", "politicalscience/2", "politicalscience/3", "medicalimaging/1", "medicalimaging/2",
+                "medicalimaging/3", "paleontology/1", "paleontology/2", "paleontology/3", "archeology/1", "archeology/2",
+                "archeology/3", "pathology/1", "pathology/2", "pathology/3", "randomstrings/1", "randomstrings/2", "randomstrings/3");
         assertThat(plan.runs()).allSatisfy(r -> {
             assertThat(r.timePoints()).isEqualTo(640);
             assertThat(r.prompts()).hasSize(20);
             assertThat(r.newTokensPerPrompt()).isEqualTo(32);
         });
-        assertThat(plan.totalTimePoints()).isEqualTo(7680);
+        assertThat(plan.totalTimePoints()).isEqualTo(11520);
         assertThat(plan.runs().getFirst().taskName()).isEqualTo("political science");
     }
 
@@ -71,7 +71,7 @@ class StudyPlanTest {
                 .allSatisfy(p -> assertThat(p.promptId()).matches("politicalscience-\\d{3}"));
         assertThat(polsci.prompts()).filteredOn(p -> p.condition().equals("off"))
                 .allSatisfy(p -> assertThat(p.promptId()).matches("control-[a-z]+-\\d{3}"));
-        RunPlan random = DEFAULT.plan().runs().get(11);
+        RunPlan random = DEFAULT.plan().runs().get(16);
         assertThat(random.prompts()).filteredOn(p -> p.condition().equals("on")).extracting(PromptSlot::promptId)
                 .containsExactly("randomstrings-r2-01", "randomstrings-r2-02", "randomstrings-r2-03", "randomstrings-r2-04",
                         "randomstrings-r2-05", "randomstrings-r2-06", "randomstrings-r2-07", "randomstrings-r2-08");
@@ -95,9 +95,9 @@ class StudyPlanTest {
                 }
             }
         }
-        assertThat(slots).isEqualTo(144);
-        assertThat(controlIds).hasSize(144);
-        assertThat(controlTexts).hasSize(144);
+        assertThat(slots).isEqualTo(216);
+        assertThat(controlIds).hasSize(216);
+        assertThat(controlTexts).hasSize(216);
         assertThat(plan.controlsDisjointAcrossStudy()).isTrue();
         assertThat(plan.notes()).isEmpty();
     }
@@ -209,17 +209,17 @@ class StudyPlanTest {
         Study study = DEFAULT.withControl(new PromptSource.Inline(controls));
         StudyPlan plan = study.plan();
         assertThat(plan.controlsDisjointAcrossStudy()).isFalse();
-        assertThat(plan.notes()).singleElement().asString().contains("144 control slots").contains("20 prompts");
+        assertThat(plan.notes()).singleElement().asString().contains("216 control slots").contains("20 prompts");
         for (RunPlan r : plan.runs()) {
             List<String> off = r.prompts().stream().filter(p -> p.condition().equals("off")).map(PromptSlot::text).toList();
             assertThat(new HashSet<>(off)).hasSize(12);
         }
-        // every control prompt is used, and as evenly as the numbers allow (144 slots over 20 prompts: 7 or 8 each)
+        // every control prompt is used, and as evenly as the numbers allow (216 slots over 20 prompts: 10 or 11 each)
         java.util.Map<String, Integer> uses = new java.util.HashMap<>();
         plan.runs().forEach(r -> r.prompts().stream().filter(p -> p.condition().equals("off"))
                 .forEach(p -> uses.merge(p.promptId(), 1, Integer::sum)));
         assertThat(uses).hasSize(20);
-        assertThat(uses.values()).allSatisfy(n -> assertThat(n).isBetween(7, 8));
+        assertThat(uses.values()).allSatisfy(n -> assertThat(n).isBetween(10, 11));
     }
 
     @Test

@@ -33,7 +33,7 @@ class StudyYamlTest {
     void theBuiltInParadigmRoundTripsThroughYaml() throws IOException {
         assertThat(Study.load(write("study.yaml", DEFAULT.toYaml()))).isEqualTo(DEFAULT);
         assertThat(DEFAULT.toYaml()).contains("pattern: [off, on, off, on, off]", "prompts_per_block: 4",
-                "max_new_tokens: 32", "bank: builtin:politicalscience", "runs_per_task: 2", "seed: 1234",
+                "max_new_tokens: 32", "bank: builtin:politicalscience", "runs_per_task: 3", "seed: 1234",
                 "generator: {kind: random_strings, min_chars: 24, max_chars: 64}");
     }
 
@@ -93,7 +93,7 @@ class StudyYamlTest {
     @Test
     void bankPathsAreRelativeToTheStudyFileNotTheWorkingDirectory() throws IOException {
         write("sub/prompts.txt", IntStream.range(0, 16).mapToObj(i -> "question " + i).collect(Collectors.joining("\n")));
-        Path yaml = write("sub/study.yaml", "tasks:\n  - {id: mine, bank: prompts.txt}\n");
+        Path yaml = write("sub/study.yaml", "runs_per_task: 2\ntasks:\n  - {id: mine, bank: prompts.txt}\n");
         Study s = Study.load(yaml);
         assertThat(s.tasks().getFirst().source()).isEqualTo(new PromptSource.FileBank("prompts.txt", dir.resolve("sub/prompts.txt")));
         assertThat(s.plan().runs()).hasSize(2);

@@ -51,7 +51,7 @@ class ScanTest {
     }
 
     static Study paper() {
-        return Paradigms.builtin(Paradigms.GALACTICA_FMRI).withModel(model.toString());
+        return Paradigms.builtin(Paradigms.GALACTICA_FMRI).withRunsPerTask(2).withModel(model.toString());
     }
 
     /** The paper's design, shortened (4 tokens per prompt) where a test needs many scans. */

@@ -51,7 +51,7 @@ class StudyPipelineTest {
         OptConfig cfg = new OptConfig(64, 256, 2, 4, 1024, 512, true, 64, true, true, Activation.GELU, false, 0, 1, 2);
         RandomModel.write(model, cfg, 3, DType.F32, RandomModel.Format.SAFETENSORS);
         RandomTokenizer.write(model, cfg.vocabSize());
-        study = Paradigms.builtin(Paradigms.GALACTICA_FMRI).withModel(model.toString());
+        study = Paradigms.builtin(Paradigms.GALACTICA_FMRI).withRunsPerTask(2).withModel(model.toString());
         scanned = shared.resolve("scan");
         try (LoadedModel m = LoadedModel.open(model); TextTokenizer tok = TextTokenizer.load(model.resolve("tokenizer.json"))) {
             new Scanner(m, tok, new Scanner.Subject(study.model(), null, null, "0".repeat(64)), null).scan(study, scanned, false);
