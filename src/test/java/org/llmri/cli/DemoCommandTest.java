@@ -29,9 +29,9 @@ class DemoCommandTest {
                 "decoding.tsv", "decoding_summary.tsv", "network_sizes.tsv", "samples.tsv", "study_summary.tsv"}) {
             assertThat(Tsv.read(report.resolve("tables").resolve(t)).header()).as(t).isNotEmpty();
         }
-        // 6 tasks x 2 runs held out, and 2 on-blocks per run
+        // 6 tasks x 3 runs held out, and 2 on-blocks per run
         Tsv.Table dec = Tsv.read(report.resolve("tables/decoding_summary.tsv"));
-        assertThat(dec.numbers("n")).contains(12.0, 24.0);
+        assertThat(dec.numbers("n")).contains(18.0, 36.0);
         assertThat(dec.numbers("chance")).containsOnly(1.0 / 6);
         assertThat(Files.readString(report.resolve("report.html"))).contains("randomstrings").contains("Methods");
         // a rerun reuses the finished scan and GLM
