@@ -20,7 +20,8 @@ import java.util.TreeSet;
 import org.llmri.LlmriException;
 
 /**
- * Turns a {@code --model} argument into a folder of model files. A folder is used as is; a repository id
+ * Turns a {@code --model} argument into a folder of model files. A folder is used as is; a built-in name
+ * ({@link BuiltInModels}) is extracted from llmri's own class path once; a repository id
  * {@code org/name[@revision]} is looked up in the Hugging Face cache and whatever is missing is downloaded
  * into it, in huggingface_hub's layout, so Python tools and llmri share one cache.
  *
@@ -89,6 +90,7 @@ public final class ModelResolver {
             // not a path on this system; may still be a repository id
         }
         if (path != null && Files.isDirectory(path)) return ResolvedModel.folder(path);
+        if (BuiltInModels.isBuiltIn(arg)) return BuiltInModels.find(arg, System.getenv()).orElseThrow();
         Optional<ModelRef> ref = ModelRef.parse(arg);
         boolean looksLikePath = arg.startsWith("/") || arg.startsWith(".") || arg.startsWith("~") || arg.contains("\\");
         if (ref.isEmpty() || looksLikePath) {
