@@ -142,6 +142,18 @@ public final class TextTokenizer implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The token ids of {@code text} with the special tokens the tokenizer's post-processor adds (BERT's
+     * [CLS] ... [SEP]), as encoders are fed; the same as {@link #encode} where there is no post-processor.
+     */
+    public int[] encodeWithSpecialTokens(String text) {
+        Encoding enc = tokenizer.encode(text, true, false);
+        long[] ids = enc.getIds();
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) out[i] = Math.toIntExact(ids[i]);
+        return out;
+    }
+
     /** The text of {@code ids}, special tokens left out. */
     public String decode(int[] ids) {
         return tokenizer.decode(checked(ids), true);
