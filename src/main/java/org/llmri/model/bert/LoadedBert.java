@@ -16,6 +16,22 @@ public record LoadedBert(Path dir, BertConfig config, BertWeights weights, BertM
         implements AutoCloseable {
     public static final String ONNX = "onnx/model.onnx";
 
+    /** Whether a model folder's config.json declares {@code model_type: bert} (false if it has none or it is not JSON). */
+    public static boolean isBert(Path dir) {
+        Path config = dir.resolve("config.json");
+        if (!Files.isRegularFile(config)) return false;
+        try {
+            return BertConfig.isBert(new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.toFile()));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** Which layout the weights are read from: the HF weights file, or onnx/model.onnx. */
+    public static Path weightsFile(Path dir) {
+        return ModelWeights.weightsIndexOrFile(dir).orElse(dir.resolve(ONNX));
+    }
+
     public static LoadedBert open(Path dir, Threads threads) {
         if (!Files.isDirectory(dir)) throw new LlmriException(dir + ": no such model folder");
         Path configFile = dir.resolve("config.json");

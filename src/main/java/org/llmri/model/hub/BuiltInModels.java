@@ -12,7 +12,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.llmri.LlmriException;
 
 /**
@@ -114,10 +113,5 @@ public final class BuiltInModels {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** The folder a built-in name stands for, or empty if {@code arg} is not one. */
-    public static Optional<ResolvedModel> find(String arg, Map<String, String> env) {
-        return isBuiltIn(arg) ? Optional.of(resolve(arg, cacheRoot(env))) : Optional.empty();
     }
 }
