@@ -176,42 +176,46 @@ public final class BertModel implements AutoCloseable {
         return x;
     }
 
-    /** ctx = softmax(q k^T / sqrt(d)) v per head, each row over the rows of its own sequence. */
+    /**
+     * ctx = softmax(q k^T / sqrt(d)) v per head, each row over the rows of its own sequence. One job is
+     * one sequence's one head: its keys are transposed once ([d][position], zero-padded to whole vectors)
+     * so that a row's scores are vector FMAs across positions, and the values are summed in place.
+     */
     private void attention(BertBatch batch, float[] q, float[] k, float[] v, float[] ctx) {
-        int n = batch.rows(), h = config.hiddenSize(), heads = config.numHeads(), hd = config.headDim();
+        int h = config.hiddenSize(), heads = config.numHeads(), hd = config.headDim();
         float scale = (float) (1.0 / Math.sqrt(hd));
-        // values head-major ([head][row][d]): a head's values for consecutive rows are contiguous, as the
-        // weighted sum reads them
-        float[] vh = new float[n * h];
-        threads.forRange(n, 8, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                for (int hh = 0; hh < heads; hh++) System.arraycopy(v, r * h + hh * hd, vh, (hh * n + r) * hd, hd);
-            }
-        });
-        int[] seqOf = new int[n];
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length(); // rows padded to whole vectors
         int maxLen = 0;
-        for (int s = 0; s < batch.sequences(); s++) {
-            java.util.Arrays.fill(seqOf, batch.start(s), batch.start(s + 1), s);
-            maxLen = Math.max(maxLen, batch.length(s));
-        }
-        int longest = maxLen;
-        int grain = Math.max(1, n * heads / (8 * threads.parallelism()));
-        threads.forEachPiece(n * heads, grain, (from, to) -> {
-            float[] scores = new float[longest];
+        for (int s = 0; s < batch.sequences(); s++) maxLen = Math.max(maxLen, batch.length(s));
+        int widest = (maxLen + lanes - 1) / lanes * lanes;
+        threads.forEachPiece(batch.sequences() * heads, 1, (from, to) -> {
+            float[] keys = new float[hd * widest];
+            float[] scores = new float[widest];
             for (int job = from; job < to; job++) {
-                int r = job / heads, hh = job % heads;
-                int s = seqOf[r], start = batch.start(s), len = batch.length(s);
-                int qo = r * h + hh * hd;
-                float max = Float.NEGATIVE_INFINITY;
+                int s = job / heads, hh = job % heads;
+                int start = batch.start(s), len = batch.length(s);
+                int stride = (len + lanes - 1) / lanes * lanes;
+                java.util.Arrays.fill(keys, 0, hd * stride, 0f);
                 for (int j = 0; j < len; j++) {
-                    float sc = Kernels.dot(q, qo, k, (start + j) * h + hh * hd, hd) * scale;
-                    scores[j] = sc;
-                    if (sc > max) max = sc;
+                    int ko = (start + j) * h + hh * hd;
+                    for (int d = 0; d < hd; d++) keys[d * stride + j] = k[ko + d];
                 }
-                Kernels.expShifted(scores, len, max);
-                float sum = 0f;
-                for (int j = 0; j < len; j++) sum += scores[j];
-                Kernels.weightedSum(scores, 1f / sum, len, vh, (hh * n + start) * hd, hd, ctx, qo);
+                for (int i = 0; i < len; i++) {
+                    int qo = (start + i) * h + hh * hd;
+                    java.util.Arrays.fill(scores, 0, stride, 0f);
+                    for (int d = 0; d < hd; d++) Kernels.axpy(q[qo + d], keys, d * stride, scores, 0, stride);
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < len; j++) {
+                        scores[j] *= scale;
+                        if (scores[j] > max) max = scores[j];
+                    }
+                    Kernels.expShifted(scores, len, max);
+                    float sum = 0f;
+                    for (int j = 0; j < len; j++) sum += scores[j];
+                    float inv = 1f / sum;
+                    java.util.Arrays.fill(ctx, qo, qo + hd, 0f);
+                    for (int j = 0; j < len; j++) Kernels.axpy(scores[j] * inv, v, (start + j) * h + hh * hd, ctx, qo, hd);
+                }
             }
         });
     }
