@@ -12,10 +12,10 @@ import java.nio.charset.StandardCharsets;
  * a 90 MB tensor is never copied.
  *
  * <p>Hand-written rather than protobuf-java: ONNX needs five wire-format rules and a handful of field
- * numbers, the reader is about 150 lines with no generated code and no dependency, and every length is
- * checked against the bytes that remain before anything is sliced or allocated, so a malformed file is
- * refused rather than trusted (protobuf-java would also refuse it, but reads a 2 GB limit's worth of
- * message into the heap first and cannot map a message larger than that).
+ * numbers, so the reader is under 200 lines with no generated code and no dependency (protobuf-java would
+ * need the ONNX classes generated from onnx.proto, or the same field walk over its CodedInputStream).
+ * Every length is checked against the bytes that remain before anything is sliced, and nothing is
+ * allocated from a length read in the file, so a malformed file is refused rather than trusted.
  *
  * <p>Errors are {@link Malformed} exceptions carrying the byte offset; the caller adds the file name.
  */
