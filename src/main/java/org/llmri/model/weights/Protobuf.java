@@ -14,8 +14,9 @@ import java.nio.charset.StandardCharsets;
  * <p>Hand-written rather than protobuf-java: ONNX needs five wire-format rules and a handful of field
  * numbers, so the reader is under 200 lines with no generated code and no dependency (protobuf-java would
  * need the ONNX classes generated from onnx.proto, or the same field walk over its CodedInputStream).
- * Every length is checked against the bytes that remain before anything is sliced, and nothing is
- * allocated from a length read in the file, so a malformed file is refused rather than trusted.
+ * Every length read in the file is checked against the bytes that remain before anything is sliced or
+ * allocated (and only names, at most 1 MB each, are ever copied), so a malformed file is refused
+ * rather than trusted.
  *
  * <p>Errors are {@link Malformed} exceptions carrying the byte offset; the caller adds the file name.
  */
