@@ -109,7 +109,7 @@ public final class BertModel implements AutoCloseable {
                 hook.at(t[1], k, h, batch);
                 hook.at(t[2], v, h, batch);
             }
-            attention(batch, q, k, v, ctx);
+            BertAttention.run(threads, batch, q, k, v, ctx, config.numHeads(), h);
             if (hook != null) hook.at(t[3], ctx, h, batch);
             Kernels.linear(threads, ctx, n, L.attnDense, L.attnDenseBias, tmp);
             if (hook != null) hook.at(t[4], tmp, h, batch);
@@ -174,50 +174,6 @@ public final class BertModel implements AutoCloseable {
         });
         Kernels.layerNorm(threads, x, x, n, h, embLnW, embLnB, config.layerNormEps());
         return x;
-    }
-
-    /**
-     * ctx = softmax(q k^T / sqrt(d)) v per head, each row over the rows of its own sequence. One job is
-     * one sequence's one head: its keys are transposed once ([d][position], zero-padded to whole vectors)
-     * so that a row's scores are vector FMAs across positions, and the values are summed in place.
-     */
-    private void attention(BertBatch batch, float[] q, float[] k, float[] v, float[] ctx) {
-        int h = config.hiddenSize(), heads = config.numHeads(), hd = config.headDim();
-        float scale = (float) (1.0 / Math.sqrt(hd));
-        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length(); // rows padded to whole vectors
-        int maxLen = 0;
-        for (int s = 0; s < batch.sequences(); s++) maxLen = Math.max(maxLen, batch.length(s));
-        int widest = (maxLen + lanes - 1) / lanes * lanes;
-        threads.forEachPiece(batch.sequences() * heads, 1, (from, to) -> {
-            float[] keys = new float[hd * widest];
-            float[] scores = new float[widest];
-            for (int job = from; job < to; job++) {
-                int s = job / heads, hh = job % heads;
-                int start = batch.start(s), len = batch.length(s);
-                int stride = (len + lanes - 1) / lanes * lanes;
-                java.util.Arrays.fill(keys, 0, hd * stride, 0f);
-                for (int j = 0; j < len; j++) {
-                    int ko = (start + j) * h + hh * hd;
-                    for (int d = 0; d < hd; d++) keys[d * stride + j] = k[ko + d];
-                }
-                for (int i = 0; i < len; i++) {
-                    int qo = (start + i) * h + hh * hd;
-                    java.util.Arrays.fill(scores, 0, stride, 0f);
-                    for (int d = 0; d < hd; d++) Kernels.axpy(q[qo + d], keys, d * stride, scores, 0, stride);
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int j = 0; j < len; j++) {
-                        scores[j] *= scale;
-                        if (scores[j] > max) max = scores[j];
-                    }
-                    Kernels.expShifted(scores, len, max);
-                    float sum = 0f;
-                    for (int j = 0; j < len; j++) sum += scores[j];
-                    float inv = 1f / sum;
-                    java.util.Arrays.fill(ctx, qo, qo + hd, 0f);
-                    for (int j = 0; j < len; j++) Kernels.axpy(scores[j] * inv, v, (start + j) * h + hh * hd, ctx, qo, hd);
-                }
-            }
-        });
     }
 
     private PackedMatrix packed(Tensor... parts) {
