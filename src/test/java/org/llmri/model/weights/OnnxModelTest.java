@@ -103,6 +103,17 @@ class OnnxModelTest {
     }
 
     @Test
+    void refusesExternalDataThatLinksOutOfTheModelsFolder() throws IOException {
+        Files.createDirectories(dir.resolve("model"));
+        write("secret.bin", new byte[16]);
+        Files.createSymbolicLink(dir.resolve("model/w.bin"), dir.resolve("secret.bin"));
+        OnnxWriter g = OnnxWriter.message().message(5, OnnxWriter.externalTensor("w", new long[] {2, 2}, "w.bin", 0, 16));
+        Path f = dir.resolve("model/m.onnx");
+        Files.write(f, OnnxWriter.model(g));
+        assertRefused(f, "links outside the model's folder");
+    }
+
+    @Test
     void refusesATensorWhoseBytesDisagreeWithItsShape() throws IOException {
         OnnxWriter g = OnnxWriter.message().message(5, OnnxWriter.floatTensor("w", new long[] {2, 3}, new float[] {1, 2, 3}));
         assertRefused(write("m.onnx", OnnxWriter.model(g)), "'w' has 12 bytes of data", "needs 24");
