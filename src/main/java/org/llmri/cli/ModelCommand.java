@@ -82,7 +82,8 @@ public final class ModelCommand implements Runnable {
     static final class Info implements Callable<Integer> {
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--model", required = true, description = "Model folder with config.json and weights.")
+        @Option(names = "--model", required = true,
+                description = "Model folder with config.json and weights, a built-in model (all-minilm-l6-v2) or a Hugging Face repo id.")
         Path model;
 
         @Option(names = "--checksum", defaultValue = "false", description = "Also print the SHA-256 of the weights.")
@@ -91,6 +92,11 @@ public final class ModelCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
+            Path model = Files.isDirectory(this.model) ? this.model : Models.resolve(this.model.toString()).dir();
+            if (org.llmri.model.bert.LoadedBert.isBert(model)) {
+                Encoders.info(out, model, checksum);
+                return 0;
+            }
             OptConfig c = OptConfig.read(model.resolve("config.json"));
             try (ModelWeights w = ModelWeights.open(model)) {
                 OptWeights bound = OptWeights.bind(c, w);
