@@ -1,15 +1,20 @@
 package org.llmri.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.llmri.LlmriException;
+import org.llmri.io.AtomicFile;
 import org.llmri.model.LoadedModel;
 import org.llmri.model.run.HiddenStates;
-import org.llmri.model.weights.Safetensors;
-import org.llmri.model.weights.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -35,32 +40,76 @@ public final class ForwardCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if ((ids == null) == (text == null)) throw new LlmriException("give either --ids or --text");
-        java.nio.file.Path dir = Models.resolve(model).dir();
-        if (org.llmri.model.bert.LoadedBert.isBert(dir)) {
-            Encoders.forward(spec.commandLine().getOut(), dir, ids == null ? null : parseIds(), text, out);
-            return 0;
-        }
-        int[] tokens;
-        if (ids != null) {
-            tokens = parseIds();
-        } else {
-            try (var tokenizer = Models.tokenizer(dir)) {
-                tokens = tokenizer.encode(text);
-            }
-            if (tokens.length == 0) throw new LlmriException("--text: no tokens");
-        }
+        Path dir = Models.resolve(model).dir();
         try (LoadedModel m = LoadedModel.open(dir)) {
-            Map<String, float[]> states = HiddenStates.run(m.model(), tokens);
-            List<Tensor> tensors = new ArrayList<>();
-            for (var e : states.entrySet()) {
-                int width = e.getValue().length / tokens.length;
-                tensors.add(Tensor.ofFloats(e.getKey(), new long[] {tokens.length, width}, e.getValue()));
+            // an encoder reads text with the special tokens its post-processor adds ([CLS] ... [SEP]);
+            // a decoder as generation feeds it (as is, no BOS)
+            boolean encoder = !m.model().canGenerate();
+            int[] tokens;
+            if (ids != null) {
+                tokens = parseIds();
+            } else {
+                try (var tokenizer = Models.tokenizer(dir)) {
+                    tokens = encoder ? tokenizer.encodeMarked(text, true).ids() : tokenizer.encode(text);
+                }
+                if (tokens.length == 0) throw new LlmriException("--text: no tokens");
             }
-            Safetensors.write(out, tensors);
-            spec.commandLine().getOut().printf("wrote %s: logits and hidden.0..hidden.%d for %d tokens%n",
-                    out, m.model().numLayers(), tokens.length);
+            Map<String, float[]> states = HiddenStates.run(m.model(), tokens);
+            states.values().removeIf(java.util.Objects::isNull); // an encoder has no logits
+            write(out, encoder ? tokens : null, states, tokens.length);
+            spec.commandLine().getOut().printf("wrote %s: %s and hidden.0..hidden.%d for %d tokens%n",
+                    out, encoder ? "input_ids" : "logits", m.model().numLayers(), tokens.length);
         }
         return 0;
+    }
+
+    /**
+     * A safetensors file of float32 [n, width] tensors, plus {@code input_ids} (int64 [n]) when given, as
+     * an encoder's outputs are read beside their ids; names sorted as safetensors writes them.
+     */
+    static void write(Path file, int[] ids, Map<String, float[]> floats, int n) {
+        java.util.TreeMap<String, Object> tensors = new java.util.TreeMap<>(floats);
+        if (ids != null) tensors.put("input_ids", ids);
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode header = json.createObjectNode();
+        header.putObject("__metadata__").put("format", "pt");
+        long offset = 0;
+        for (var e : tensors.entrySet()) {
+            ObjectNode t = header.putObject(e.getKey());
+            long bytes;
+            if (e.getValue() instanceof int[]) {
+                bytes = 8L * n;
+                t.put("dtype", "I64");
+                t.putArray("shape").add(n);
+            } else {
+                int length = ((float[]) e.getValue()).length;
+                bytes = 4L * length;
+                t.put("dtype", "F32");
+                t.putArray("shape").add(n).add(length / n);
+            }
+            t.putArray("data_offsets").add(offset).add(offset + bytes);
+            offset += bytes;
+        }
+        byte[] head;
+        try {
+            head = json.writeValueAsBytes(header);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        int padded = (head.length + 7) / 8 * 8;
+        ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(8 + padded + offset)).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putLong(padded).put(head);
+        while (buf.position() < 8 + padded) buf.put((byte) ' ');
+        for (Object v : tensors.values()) {
+            if (v instanceof int[] a) for (int x : a) buf.putLong(x);
+            else for (float x : (float[]) v) buf.putFloat(x);
+        }
+        buf.flip();
+        AtomicFile.writeWith(file, tmp -> {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                while (buf.hasRemaining()) ch.write(buf);
+            }
+        });
     }
 
     private int[] parseIds() {

@@ -7,10 +7,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.llmri.model.bert.BertBatch;
-import org.llmri.model.bert.LoadedBert;
+import org.llmri.model.LoadedModel;
+import org.llmri.model.bert.BertRuns;
 import org.llmri.model.hub.BuiltInModels;
-import org.llmri.tensor.Threads;
 
 /** {@code model info} and {@code forward} on the built-in BERT encoder (its extracted folder). */
 @Tag("slow")
@@ -26,7 +25,7 @@ class EncoderCommandsTest {
     void infoDescribesTheEncoder() {
         Cli r = Cli.run("model", "info", "--model", dir.toString());
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("BERT encoder", "hidden 384, intermediate 1536, 6 layers, 12 heads",
+        assertThat(r.out()).contains("encoder: reads, never generates (model_type bert, BertModel)", "hidden 384, intermediate 1536, 6 layers, 12 heads",
                 "post-LayerNorm (eps 1.0E-12), gelu", "onnx/model.onnx", "parameters  22,565,376", "taps        61");
     }
 
@@ -38,8 +37,8 @@ class EncoderCommandsTest {
         assertThat(r.out()).contains("input_ids and hidden.0..hidden.6 for 4 tokens");
         // llmri's safetensors reader holds float types only, so the file (with its I64 input_ids) is read byte by byte
         float[][] expected;
-        try (LoadedBert m = LoadedBert.open(dir, new Threads(1))) {
-            expected = m.model().hiddenStates(BertBatch.of(new int[] {101, 7592, 2088, 102}));
+        try (LoadedModel m = LoadedModel.open(dir)) {
+            expected = BertRuns.hidden(m.model(), java.util.List.of(new int[] {101, 7592, 2088, 102}));
         }
         try {
             byte[] bytes = java.nio.file.Files.readAllBytes(out);

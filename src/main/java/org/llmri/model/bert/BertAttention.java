@@ -21,18 +21,20 @@ final class BertAttention {
 
     private BertAttention() {}
 
-    static void run(Threads threads, BertBatch batch, float[] q, float[] k, float[] v, float[] ctx, int heads, int h) {
+    /** Sequence s holds rows [starts[s], starts[s + 1]). */
+    static void run(Threads threads, int[] starts, float[] q, float[] k, float[] v, float[] ctx, int heads, int h) {
         int hd = h / heads;
         float scale = (float) (1.0 / Math.sqrt(hd));
+        int sequences = starts.length - 1;
         int maxLen = 0;
-        for (int s = 0; s < batch.sequences(); s++) maxLen = Math.max(maxLen, batch.length(s));
+        for (int s = 0; s < sequences; s++) maxLen = Math.max(maxLen, starts[s + 1] - starts[s]);
         int widest = padded(maxLen);
-        threads.forEachPiece(batch.sequences() * heads, 1, (from, to) -> {
+        threads.forEachPiece(sequences * heads, 1, (from, to) -> {
             float[] keys = new float[hd * widest];
             float[] scores = new float[widest];
             for (int job = from; job < to; job++) {
                 int s = job / heads, at = (job % heads) * hd;
-                head(q, k, v, ctx, batch.start(s), batch.length(s), at, hd, h, scale, keys, scores);
+                head(q, k, v, ctx, starts[s], starts[s + 1] - starts[s], at, hd, h, scale, keys, scores);
             }
         });
     }

@@ -2,7 +2,6 @@ package org.llmri.model.bert;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +10,6 @@ import org.llmri.LlmriException;
 import org.llmri.model.weights.DType;
 import org.llmri.model.weights.ModelWeights;
 import org.llmri.model.weights.Tensor;
-import org.llmri.model.weights.OnnxModel;
 
 /**
  * The tensors of a BERT encoder bound to their roles under Hugging Face {@code BertModel} names, every
@@ -38,7 +36,10 @@ public record BertWeights(BertConfig config, Tensor wordEmbeddings, Tensor posit
         String describe(String name);
     }
 
-    /** From a Hugging Face folder's weights; keys may carry BertFor*'s "bert." prefix. */
+    /**
+     * From a model folder's weights (safetensors, PyTorch or transformers.js' ONNX, all under HF names);
+     * keys may carry BertFor*'s "bert." prefix.
+     */
     public static BertWeights bind(BertConfig config, ModelWeights weights) {
         return bind(config, new Source() {
             public Optional<Tensor> find(String name) {
@@ -52,76 +53,6 @@ public record BertWeights(BertConfig config, Tensor wordEmbeddings, Tensor posit
                         : weights.files().getFirst() + ": tensor '" + name + "'";
             }
         });
-    }
-
-    /**
-     * From an ONNX export (transformers.js, optimum, torch.onnx): biases, LayerNorms and embeddings keep
-     * their HF names; each Linear weight is an anonymous [in, out] initializer found through the graph, as
-     * the MatMul whose output an Add with {@code <module>.bias} consumes. It is transposed to [out, in].
-     */
-    public static BertWeights bind(BertConfig config, OnnxModel onnx) {
-        Map<String, Tensor> named = new HashMap<>();
-        for (var init : onnx.initializers().values()) {
-            init.tensor().ifPresent(t -> named.put(strip(init.name()), t));
-        }
-        Map<String, List<OnnxModel.Node>> consumers = new HashMap<>();
-        for (OnnxModel.Node n : onnx.nodes()) {
-            for (String in : n.inputs()) consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
-        }
-        Map<String, Tensor> linear = new HashMap<>();
-        for (OnnxModel.Node n : onnx.nodes()) {
-            if (!n.opType().equals("MatMul") || n.inputs().size() != 2 || n.outputs().size() != 1) continue;
-            var init = onnx.initializers().get(n.inputs().get(1));
-            if (init == null) continue; // activations times activations: attention scores and context
-            List<String> biases = new ArrayList<>();
-            for (OnnxModel.Node add : consumers.getOrDefault(n.outputs().getFirst(), List.of())) {
-                if (!add.opType().equals("Add")) continue;
-                for (String in : add.inputs()) {
-                    if (in.endsWith(".bias") && onnx.initializers().containsKey(in)) biases.add(strip(in));
-                }
-            }
-            if (biases.size() != 1) {
-                throw new LlmriException(onnx.file() + ": unexpected graph: MatMul '" + n.name() + "' with weight '" + init.name()
-                        + "' is not followed by exactly one Add of a named bias (found " + biases + ")");
-            }
-            String module = biases.getFirst().substring(0, biases.getFirst().length() - ".bias".length());
-            Tensor w = init.tensor().orElseThrow(() -> new LlmriException(onnx.file() + ": weight '" + init.name()
-                    + "' of " + module + " is not a float tensor"));
-            if (w.rank() != 2) {
-                throw new LlmriException(onnx.file() + ": unexpected graph: weight '" + init.name() + "' of " + module
-                        + " has shape " + Arrays.toString(w.shape()));
-            }
-            if (linear.put(module + ".weight", transposed(module + ".weight", w)) != null) {
-                throw new LlmriException(onnx.file() + ": unexpected graph: two MatMuls feed " + module);
-            }
-        }
-        named.putAll(linear);
-        return bind(config, new Source() {
-            public Optional<Tensor> find(String name) {
-                return Optional.ofNullable(named.get(name));
-            }
-
-            public String describe(String name) {
-                return onnx.file() + ": " + (name.endsWith(".weight") && !name.contains("LayerNorm") && !name.contains("embeddings")
-                        ? "weight of " + name.substring(0, name.length() - ".weight".length()) + " (a MatMul feeding its bias)"
-                        : "initializer '" + name + "'");
-            }
-        });
-    }
-
-    private static String strip(String name) {
-        return name.startsWith("bert.") ? name.substring("bert.".length()) : name;
-    }
-
-    /** A [in, out] matrix as a float32 [out, in] copy. */
-    static Tensor transposed(String name, Tensor w) {
-        int in = w.dim(0), out = w.dim(1);
-        float[] src = w.toFloatArray();
-        float[] dst = new float[src.length];
-        for (int i = 0; i < in; i++) {
-            for (int o = 0; o < out; o++) dst[o * in + i] = src[i * out + o];
-        }
-        return Tensor.ofFloats(name, new long[] {out, in}, dst);
     }
 
     static BertWeights bind(BertConfig c, Source s) {

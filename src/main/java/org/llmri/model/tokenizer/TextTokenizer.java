@@ -170,11 +170,6 @@ public final class TextTokenizer implements AutoCloseable {
         return new Tokens(out, special);
     }
 
-    /** {@code text}'s ids with the special tokens the post-processor adds (BERT's [CLS] ... [SEP]), as encoders are fed. */
-    public int[] encodeWithSpecialTokens(String text) {
-        return encodeMarked(text, true).ids();
-    }
-
     /** The text of {@code ids}, special tokens left out. */
     public String decode(int[] ids) {
         return tokenizer.decode(checked(ids), true);

@@ -28,7 +28,9 @@ import org.llmri.model.hub.BuiltInModels;
 import org.llmri.model.tokenizer.TextTokenizer;
 import org.llmri.model.weights.OnnxModel;
 import org.llmri.model.weights.OnnxWriter;
-import org.llmri.tensor.Threads;
+import org.llmri.model.LoadedModel;
+import org.llmri.model.Tap;
+import org.llmri.model.weights.ModelWeights;
 
 /**
  * The built-in all-MiniLM-L6-v2 against onnxruntime running the same ONNX file. Every hidden state and
@@ -50,13 +52,13 @@ class MiniLmTest {
             "Functional imaging of language models records every unit while the model reads a sentence.");
 
     static Path dir;
-    static LoadedBert bert;
+    static LoadedModel bert;
     static TextTokenizer tokenizer;
 
     @BeforeAll
     static void load() {
         dir = BuiltInModels.resolve(BuiltInModels.MINILM, Path.of("target", "llmri-cache")).dir();
-        bert = LoadedBert.open(dir, new Threads(2));
+        bert = LoadedModel.open(dir);
         tokenizer = TextTokenizer.load(dir.resolve("tokenizer.json"));
     }
 
@@ -69,10 +71,10 @@ class MiniLmTest {
     @Test
     void wordPieceIdsAreThoseTokenizerJsonDefines() {
         // expected ids from an independent WordPiece (../shared/tools/minilm_ref.py tokenize)
-        assertThat(tokenizer.encodeWithSpecialTokens("hello world")).containsExactly(101, 7592, 2088, 102);
-        assertThat(tokenizer.encodeWithSpecialTokens(TEXTS.get(1))).containsExactly(
+        assertThat(tokenizer.encodeMarked("hello world", true).ids()).containsExactly(101, 7592, 2088, 102);
+        assertThat(tokenizer.encodeMarked(TEXTS.get(1), true).ids()).containsExactly(
                 101, 1996, 7668, 1005, 1055, 15743, 13746, 1024, 1017, 1012, 2403, 1010, 3475, 1005, 1056, 2009, 1029, 102);
-        assertThat(tokenizer.encodeWithSpecialTokens(TEXTS.get(2))).containsExactly(
+        assertThat(tokenizer.encodeMarked(TEXTS.get(2), true).ids()).containsExactly(
                 101, 4895, 8671, 2666, 3567, 6321, 1010, 19081, 19204, 4697, 2773, 11198, 1011, 7968, 1012, 102);
         assertThat(tokenizer.tokenId("[CLS]")).hasValue(101);
         assertThat(tokenizer.tokenId("[SEP]")).hasValue(102);
@@ -99,7 +101,7 @@ class MiniLmTest {
             }
         }
         Map<String, String> out = new LinkedHashMap<>();
-        for (BertTap t : bert.model().taps()) {
+        for (Tap t : bert.model().taps()) {
             String p = t.name();
             String name = switch (t.kind()) {
                 case "embeddings" -> addOf.get("embeddings.LayerNorm");
@@ -162,26 +164,24 @@ class MiniLmTest {
     }
 
     /** Our values of every tap for a ragged batch: tap name -> [rows * width]. */
-    static Map<String, float[]> ours(BertBatch batch) {
-        Map<String, float[]> out = new LinkedHashMap<>();
-        bert.model().forward(batch, (tap, values, width, b) -> out.put(tap.name(), java.util.Arrays.copyOf(values, b.rows() * width)));
-        return out;
+    static Map<String, float[]> ours(List<int[]> batch) {
+        return BertRuns.taps(bert.model(), batch);
     }
 
     /** Largest |ours - ort| over the real (unpadded) rows of every sequence. */
-    static double maxAbs(float[] ours, float[][][] ort, BertBatch batch, int width) {
-        return maxDiff(ours, ort, batch, width, false);
+    static double maxAbs(float[] ours, float[][][] ort, int[] starts, int width) {
+        return maxDiff(ours, ort, starts, width, false);
     }
 
     /**
      * Largest |ours - ort|, or with {@code relative} |ours - ort| / max(1, |ort|): the pre-LayerNorm
      * outputs of BERT reach magnitudes near 1000, where one float32 step is 6e-5 .. 1.2e-4.
      */
-    static double maxDiff(float[] ours, float[][][] ort, BertBatch batch, int width, boolean relative) {
+    static double maxDiff(float[] ours, float[][][] ort, int[] starts, int width, boolean relative) {
         double worst = 0;
-        for (int s = 0; s < batch.sequences(); s++) {
-            for (int i = 0; i < batch.length(s); i++) {
-                int row = batch.start(s) + i;
+        for (int s = 0; s + 1 < starts.length; s++) {
+            for (int i = 0; i < starts[s + 1] - starts[s]; i++) {
+                int row = starts[s] + i;
                 for (int u = 0; u < width; u++) {
                     double d = Math.abs(ours[row * width + u] - ort[s][i][u]);
                     if (relative) d /= Math.max(1, Math.abs(ort[s][i][u]));
@@ -194,10 +194,10 @@ class MiniLmTest {
 
     static int[] longText() {
         StringBuilder text = new StringBuilder();
-        while (tokenizer.encodeWithSpecialTokens(text.toString()).length < 140) {
+        while (tokenizer.encodeMarked(text.toString(), true).ids().length < 140) {
             text.append("Neuroscientists image a brain while it reads; here the subject is a transformer encoder. ");
         }
-        int[] ids = tokenizer.encodeWithSpecialTokens(text.toString());
+        int[] ids = tokenizer.encodeMarked(text.toString(), true).ids();
         int[] cut = java.util.Arrays.copyOf(ids, 128);
         cut[127] = 102; // [SEP] closes the 128-token text
         return cut;
@@ -205,7 +205,7 @@ class MiniLmTest {
 
     @Test
     void everyTapMatchesOnnxruntimeOnAPaddedBatchAndA128TokenText(@TempDir Path tmp) throws Exception {
-        Path onnxFile = dir.resolve(LoadedBert.ONNX);
+        Path onnxFile = dir.resolve(ModelWeights.ONNX);
         Map<String, String> taps;
         try (OnnxModel onnx = OnnxModel.open(onnxFile)) {
             taps = tapOutputs(onnx);
@@ -213,20 +213,20 @@ class MiniLmTest {
         Path extended = withOutputs(onnxFile, taps.values(), tmp.resolve("extended.onnx"));
         List<List<int[]>> batches = new ArrayList<>();
         List<int[]> padded = new ArrayList<>();
-        for (String t : TEXTS) padded.add(tokenizer.encodeWithSpecialTokens(t));
+        for (String t : TEXTS) padded.add(tokenizer.encodeMarked(t, true).ids());
         batches.add(padded);
         batches.add(List.of(longText()));
         Map<String, Double> worstByTap = new LinkedHashMap<>(), relativeByTap = new LinkedHashMap<>();
         double worstHidden = 0, worstLast = 0;
         for (List<int[]> sequences : batches) {
-            BertBatch batch = BertBatch.of(sequences.toArray(int[][]::new));
-            Map<String, float[]> mine = ours(batch);
+            int[] batch = BertRuns.starts(sequences);
+            Map<String, float[]> mine = ours(sequences);
             Map<String, float[][][]> ort = runOrt(extended, OrtSession.SessionOptions.OptLevel.NO_OPT, sequences, taps.values());
-            for (BertTap t : bert.model().taps()) {
+            for (Tap t : bert.model().taps()) {
                 double d = maxAbs(mine.get(t.name()), ort.get(taps.get(t.name())), batch, t.width());
                 worstByTap.merge(t.kind(), d, Math::max);
                 relativeByTap.merge(t.kind(), maxDiff(mine.get(t.name()), ort.get(taps.get(t.name())), batch, t.width(), true), Math::max);
-                if (t.group().equals("residual")) worstHidden = Math.max(worstHidden, d);
+                if (t.group() == Tap.Group.RESIDUAL) worstHidden = Math.max(worstHidden, d);
             }
             // the file as shipped, with onnxruntime's default (fused) optimizations
             float[][][] last = runOrt(onnxFile, OrtSession.SessionOptions.OptLevel.ALL_OPT, sequences, List.of("last_hidden_state"))
@@ -245,7 +245,8 @@ class MiniLmTest {
     @Test
     void theOnnxCopyWrittenAsSafetensorsAndBinGivesIdenticalHiddenStates(@TempDir Path tmp) throws IOException {
         List<Tensor> named = new ArrayList<>();
-        bert.weights().named().forEach((name, t) -> named.add(Tensor.of(name, t.dtype(), t.shape(), t.data())));
+        BertWeights.bind(((BertModel) bert.model()).config(), bert.weights()).named()
+                .forEach((name, t) -> named.add(Tensor.of(name, t.dtype(), t.shape(), t.data())));
         Path st = Files.createDirectories(tmp.resolve("st"));
         Files.copy(dir.resolve("config.json"), st.resolve("config.json"));
         Safetensors.write(st.resolve("model.safetensors"), named);
@@ -253,11 +254,11 @@ class MiniLmTest {
         Files.copy(dir.resolve("config.json"), bin.resolve("config.json"));
         CheckpointFiles.writeBin(bin.resolve("pytorch_model.bin"), named);
 
-        BertBatch batch = BertBatch.of(TEXTS.stream().map(tokenizer::encodeWithSpecialTokens).toArray(int[][]::new));
-        float[][] fromOnnx = bert.model().hiddenStates(batch);
+        List<int[]> batch = TEXTS.stream().map(t -> tokenizer.encodeMarked(t, true).ids()).toList();
+        float[][] fromOnnx = BertRuns.hidden(bert.model(), batch);
         for (Path other : List.of(st, bin)) {
-            try (LoadedBert m = LoadedBert.open(other, new Threads(2))) {
-                float[][] got = m.model().hiddenStates(batch);
+            try (LoadedModel m = LoadedModel.open(other)) {
+                float[][] got = BertRuns.hidden(m.model(), batch);
                 for (int i = 0; i < fromOnnx.length; i++) assertThat(got[i]).as(other + " hidden." + i).isEqualTo(fromOnnx[i]);
             }
         }
