@@ -14,7 +14,7 @@ import org.llmri.model.weights.Tensor;
 import org.llmri.model.weights.OnnxWriter;
 
 /** A small random BERT (2 layers, hidden 16, 4 heads) written in each layout llmri reads. */
-final class TinyBert {
+public final class TinyBert {
     static final int VOCAB = 50, HIDDEN = 16, LAYERS = 2, HEADS = 4, FFN = 32, POSITIONS = 24, TYPES = 2;
 
     static final String CONFIG = """
@@ -70,6 +70,38 @@ final class TinyBert {
         List<Tensor> out = new ArrayList<>();
         params.forEach((name, p) -> out.add(Tensor.ofFloats(prefix + name, p.shape(), p.values())));
         return out;
+    }
+
+    /** The 45 lower-case words of the tiny vocabulary after its five special tokens; any other word reads as [UNK]. */
+    static final List<String> WORDS = List.of("the", "a", "of", "in", "to", "and", "cell", "bones", "whale", "were",
+            "found", "dry", "valley", "committee", "voted", "reform", "law", "election", "scan", "read", "bread",
+            "warm", "kitchen", "we", "walked", "dog", "train", "coast", "tea", "quiet", "park", "she", "painted",
+            "fence", "blue", "fossils", "tissue", "dig", "vote", "image", "mri", ".", ",", "##s", "##ed");
+
+    /**
+     * A random tiny BERT (safetensors) with a WordPiece tokenizer.json whose post-processor adds [CLS]=2 and
+     * [SEP]=3, as a BERT checkpoint's tokenizer does: enough to scan it in reading mode.
+     */
+    public static Path writeWithTokenizer(Path dir, long seed) throws IOException {
+        writeSafetensors(dir, params(seed), "");
+        StringBuilder vocab = new StringBuilder("\"[PAD]\": 0, \"[UNK]\": 1, \"[CLS]\": 2, \"[SEP]\": 3, \"[MASK]\": 4");
+        for (int i = 0; i < WORDS.size(); i++) vocab.append(", \"").append(WORDS.get(i)).append("\": ").append(5 + i);
+        StringBuilder added = new StringBuilder();
+        String[] specials = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+        for (int i = 0; i < specials.length; i++) {
+            added.append(i == 0 ? "" : ", ").append("{\"id\": ").append(i).append(", \"content\": \"").append(specials[i])
+                    .append("\", \"single_word\": false, \"lstrip\": false, \"rstrip\": false, \"normalized\": false, \"special\": true}");
+        }
+        Files.writeString(dir.resolve("tokenizer.json"), """
+                {"version": "1.0", "truncation": null, "padding": null, "added_tokens": [%s],
+                 "normalizer": {"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": null, "lowercase": true},
+                 "pre_tokenizer": {"type": "BertPreTokenizer"},
+                 "post_processor": {"type": "BertProcessing", "sep": ["[SEP]", 3], "cls": ["[CLS]", 2]},
+                 "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": true},
+                 "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##", "max_input_chars_per_word": 100,
+                           "vocab": {%s}}}
+                """.formatted(added, vocab));
+        return dir;
     }
 
     static Path writeSafetensors(Path dir, Map<String, Param> params, String prefix) throws IOException {
