@@ -151,7 +151,10 @@ public final class ModelWeights implements AutoCloseable {
                     throw new LlmriException(file + ": unexpected graph: two MatMuls feed " + weight + " (or it is also stored by name)");
                 }
             }
-            return new ModelWeights(modelDir, onnx, List.of(file), entries);
+            // the external-data files hold weights too: the checksum a scan records covers them
+            List<Path> files = new ArrayList<>(List.of(file));
+            files.addAll(onnx.externalFiles());
+            return new ModelWeights(modelDir, onnx, files, entries);
         } catch (RuntimeException e) {
             onnx.close();
             throw e;

@@ -67,9 +67,11 @@ public final class OnnxModel implements AutoCloseable {
     private final List<Node> nodes;
     private final List<String> inputs;
     private final List<String> outputs;
+    private final List<Path> externalFiles;
 
     private OnnxModel(Path file, Arena arena, Map<String, Initializer> initializers, List<Node> nodes,
-                      List<String> inputs, List<String> outputs) {
+                      List<String> inputs, List<String> outputs, List<Path> externalFiles) {
+        this.externalFiles = externalFiles;
         this.file = file;
         this.arena = arena;
         this.initializers = Collections.unmodifiableMap(initializers);
@@ -126,6 +128,11 @@ public final class OnnxModel implements AutoCloseable {
         return outputs;
     }
 
+    /** The external-data files its initializers were read from, sorted (none for a self-contained file). */
+    public List<Path> externalFiles() {
+        return externalFiles;
+    }
+
     @Override
     public void close() {
         arena.close();
@@ -171,7 +178,8 @@ public final class OnnxModel implements AutoCloseable {
                     default -> { }
                 }
             }
-            return new OnnxModel(file, arena, inits, nodes, inputs, outputs);
+            List<Path> externalFiles = external.keySet().stream().sorted().map(file::resolveSibling).toList();
+            return new OnnxModel(file, arena, inits, nodes, inputs, outputs, externalFiles);
         }
 
         private static Node node(Protobuf m) {

@@ -159,4 +159,13 @@ class BertLayoutsTest {
             assertThat(m.model().eosTokenId()).isEqualTo(-1);
         }
     }
+
+    @Test
+    void anOnnxExportsExternalDataFilesAreAmongItsWeightFiles() throws IOException {
+        Path model = TinyBert.writeOnnx(dir.resolve("ext"), TinyBert.params(1), new TinyBert.OnnxOptions(true, null, null));
+        try (LoadedModel m = LoadedModel.open(model)) {
+            assertThat(m.weights().files()).hasSizeGreaterThan(1).first().isEqualTo(model.resolve("onnx/model.onnx"));
+            assertThat(m.weights().files().subList(1, m.weights().files().size())).allSatisfy(f -> assertThat(f).isRegularFile());
+        }
+    }
 }
