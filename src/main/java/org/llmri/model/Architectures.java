@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.llmri.LlmriException;
+import org.llmri.model.bert.BertArchitecture;
 import org.llmri.model.opt.OptArchitecture;
 
 /** The architectures llmri runs, keyed on config.json's {@code model_type}. Adding one is one line here. */
@@ -18,7 +19,8 @@ public final class Architectures {
             new OptArchitecture(),
             new org.llmri.model.gpt2.Gpt2Architecture(),
             new org.llmri.model.neox.NeoxArchitecture(),
-            new org.llmri.model.llama.LlamaArchitecture());
+            new org.llmri.model.llama.LlamaArchitecture(),
+            new BertArchitecture());
 
     private static final Map<String, Architecture> BY_TYPE = index();
 
