@@ -12,6 +12,7 @@ import org.llmri.glm.NoiseModel;
 import org.llmri.glm.ProgressListener;
 import org.llmri.paradigm.Study;
 import org.llmri.scan.ScanListener;
+import org.llmri.study.CheckpointStudy;
 import org.llmri.study.StudyAnalysis;
 import org.llmri.study.StudyPipeline;
 import picocli.CommandLine;
@@ -52,14 +53,24 @@ public final class StudyCommand implements Callable<Integer> {
             description = "FWE max-T over each task's map, or over every task's map at once.")
     String fwerFamily;
 
+    @Option(names = "--revisions", split = ",", paramLabel = "REV",
+            description = "Checkpoint study: scan each of these revisions of the model's repo with the same plan (overrides the study's revisions).")
+    List<String> revisions;
+
     @Override
     public Integer call() {
         Study study = source.study();
+        if (revisions != null) study = study.withRevisions(revisions);
         InferenceLevel level = InferenceLevel.parse(inference);
         if (level == InferenceLevel.TOKEN && options().corrections().stream().anyMatch(c -> c != Correction.FWE)) {
             System.err.println("llmri: " + InferenceLevel.tokenWarning(options().corrections()));
         }
-        run(study, out, options(), level, PromptLevelDataset.Family.parse(fwerFamily), permutations, seed, spec.commandLine().getOut());
+        PromptLevelDataset.Family family = PromptLevelDataset.Family.parse(fwerFamily);
+        if (revisions != null || !study.revisions().isEmpty()) {
+            runCheckpoints(study, out, options(), level, family, permutations, seed, spec.commandLine().getOut());
+        } else {
+            run(study, out, options(), level, family, permutations, seed, spec.commandLine().getOut());
+        }
         return 0;
     }
 
@@ -67,6 +78,41 @@ public final class StudyCommand implements Callable<Integer> {
         GlmOptions d = GlmOptions.defaults();
         return d.withNoise(NoiseModel.parse(noise)).withCorrections(List.of(Correction.parse(correction)), alpha)
                 .withPermutations(permutations, seed);
+    }
+
+    /** A checkpoint study: each revision's study, then the table and page that follow the networks across them. */
+    static CheckpointStudy.Result runCheckpoints(Study study, Path out, GlmOptions glmOptions, InferenceLevel level,
+                                                 PromptLevelDataset.Family family, int permutations, long seed, PrintWriter w) {
+        CheckpointStudy.Result r;
+        try (ScanCommand.ScanBar scanBar = new ScanCommand.ScanBar(); GlmCommand.Bars glmBars = new GlmCommand.Bars()) {
+            r = CheckpointStudy.run(study, out, glmOptions, level, family, new StudyAnalysis.Settings(permutations, seed), new StudyPipeline.Listener() {
+                @Override
+                public ScanListener scan() {
+                    return scanBar;
+                }
+
+                @Override
+                public ProgressListener glm() {
+                    return glmBars;
+                }
+
+                @Override
+                public void stage(String message) {
+                    scanBar.close();
+                    glmBars.close();
+                    System.err.println(message);
+                }
+            }, null);
+        }
+        for (CheckpointStudy.Row row : r.rows()) {
+            w.printf("checkpoint %-12s %-16s %6d units  dice with final %s%n", row.revision(), row.task(), row.size(),
+                    row.diceFinal() == null ? "n/a" : String.format(java.util.Locale.ROOT, "%.2f", row.diceFinal()));
+        }
+        for (Path s : r.studies()) w.println("study: " + s.resolve("report").resolve("report.html"));
+        w.println("checkpoints: " + r.table());
+        w.println("checkpoints report: " + r.page());
+        w.flush();
+        return r;
     }
 
     /** Runs the pipeline with progress bars, then prints what it found; shared with {@code llmri demo}. */

@@ -15,10 +15,12 @@ import org.llmri.LlmriException;
  *             the union is recorded (the probe package resolves them against the model)
  * @param seed drives every random choice: prompt assignment, random strings, and sampling if enabled
  * @param acquisition generate (a time point per generated token) or read (a time point per prompt token)
+ * @param revisions model revisions (tags, branches or commits of the repo id in {@code model}) scanned one by one
+ *                  with the same plan, a checkpoint study; empty for a study of one model state
  */
 public record Study(String name, String model, List<String> taps, StorageDtype storageDtype, Generation generation,
                     ContextMode context, Design design, int runsPerTask, long seed, List<Task> tasks,
-                    PromptSource control, Acquisition acquisition) {
+                    PromptSource control, Acquisition acquisition, List<String> revisions) {
 
     public Study {
         Objects.requireNonNull(name, "name");
@@ -31,6 +33,14 @@ public record Study(String name, String model, List<String> taps, StorageDtype s
         tasks = List.copyOf(tasks);
         Objects.requireNonNull(control, "control");
         Objects.requireNonNull(acquisition, "acquisition");
+        revisions = List.copyOf(revisions);
+    }
+
+    /** A study of one model state (no {@code revisions} list). */
+    public Study(String name, String model, List<String> taps, StorageDtype storageDtype, Generation generation,
+                 ContextMode context, Design design, int runsPerTask, long seed, List<Task> tasks,
+                 PromptSource control, Acquisition acquisition) {
+        this(name, model, taps, storageDtype, generation, context, design, runsPerTask, seed, tasks, control, acquisition, List.of());
     }
 
     /**
@@ -75,50 +85,55 @@ public record Study(String name, String model, List<String> taps, StorageDtype s
     }
 
     public Study withName(String v) {
-        return new Study(v, model, taps, storageDtype, generation, context, design, runsPerTask, seed, tasks, control, acquisition);
+        return new Study(v, model, taps, storageDtype, generation, context, design, runsPerTask, seed, tasks, control, acquisition, revisions);
     }
 
     public Study withModel(String v) {
-        return new Study(name, v, taps, storageDtype, generation, context, design, runsPerTask, seed, tasks, control, acquisition);
+        return new Study(name, v, taps, storageDtype, generation, context, design, runsPerTask, seed, tasks, control, acquisition, revisions);
     }
 
     public Study withTaps(List<String> v) {
-        return new Study(name, model, v, storageDtype, generation, context, design, runsPerTask, seed, tasks, control, acquisition);
+        return new Study(name, model, v, storageDtype, generation, context, design, runsPerTask, seed, tasks, control, acquisition, revisions);
     }
 
     public Study withStorageDtype(StorageDtype v) {
-        return new Study(name, model, taps, v, generation, context, design, runsPerTask, seed, tasks, control, acquisition);
+        return new Study(name, model, taps, v, generation, context, design, runsPerTask, seed, tasks, control, acquisition, revisions);
     }
 
     public Study withGeneration(Generation v) {
-        return new Study(name, model, taps, storageDtype, v, context, design, runsPerTask, seed, tasks, control, acquisition);
+        return new Study(name, model, taps, storageDtype, v, context, design, runsPerTask, seed, tasks, control, acquisition, revisions);
     }
 
     public Study withContext(ContextMode v) {
-        return new Study(name, model, taps, storageDtype, generation, v, design, runsPerTask, seed, tasks, control, acquisition);
+        return new Study(name, model, taps, storageDtype, generation, v, design, runsPerTask, seed, tasks, control, acquisition, revisions);
     }
 
     public Study withDesign(Design v) {
-        return new Study(name, model, taps, storageDtype, generation, context, v, runsPerTask, seed, tasks, control, acquisition);
+        return new Study(name, model, taps, storageDtype, generation, context, v, runsPerTask, seed, tasks, control, acquisition, revisions);
     }
 
     public Study withRunsPerTask(int v) {
-        return new Study(name, model, taps, storageDtype, generation, context, design, v, seed, tasks, control, acquisition);
+        return new Study(name, model, taps, storageDtype, generation, context, design, v, seed, tasks, control, acquisition, revisions);
     }
 
     public Study withSeed(long v) {
-        return new Study(name, model, taps, storageDtype, generation, context, design, runsPerTask, v, tasks, control, acquisition);
+        return new Study(name, model, taps, storageDtype, generation, context, design, runsPerTask, v, tasks, control, acquisition, revisions);
     }
 
     public Study withTasks(List<Task> v) {
-        return new Study(name, model, taps, storageDtype, generation, context, design, runsPerTask, seed, v, control, acquisition);
+        return new Study(name, model, taps, storageDtype, generation, context, design, runsPerTask, seed, v, control, acquisition, revisions);
     }
 
     public Study withAcquisition(Acquisition v) {
-        return new Study(name, model, taps, storageDtype, generation, context, design, runsPerTask, seed, tasks, control, v);
+        return new Study(name, model, taps, storageDtype, generation, context, design, runsPerTask, seed, tasks, control, v, revisions);
+    }
+
+    /** Model revisions scanned one by one with the same plan (a checkpoint study); empty for one model state. */
+    public Study withRevisions(List<String> v) {
+        return new Study(name, model, taps, storageDtype, generation, context, design, runsPerTask, seed, tasks, control, acquisition, v);
     }
 
     public Study withControl(PromptSource v) {
-        return new Study(name, model, taps, storageDtype, generation, context, design, runsPerTask, seed, tasks, v, acquisition);
+        return new Study(name, model, taps, storageDtype, generation, context, design, runsPerTask, seed, tasks, v, acquisition, revisions);
     }
 }

@@ -190,7 +190,7 @@ final class StudyYaml {
     /** Turns the tree into a Study, filling what is left out from the built-in paradigm. */
     private record Reader(String label, Path baseDir) {
         static final Set<String> STUDY_FIELDS = orderedSet("name", "model", "taps", "storage_dtype", "acquisition", "generation",
-                "read", "context", "design", "runs_per_task", "seed", "tasks", "control");
+                "read", "context", "design", "runs_per_task", "seed", "tasks", "control", "revisions");
         static final Set<String> READ_FIELDS = orderedSet("keep_special_tokens", "batch_size");
         static final Set<String> GENERATION_FIELDS = orderedSet("max_new_tokens", "strategy", "temperature", "top_k", "top_p",
                 "suppress_eos", "batch_size");
@@ -224,7 +224,23 @@ final class StudyYaml {
                     get(m, "seed") == null ? d.seed() : longInteger(get(m, "seed"), "seed"),
                     get(m, "tasks") == null ? d.tasks() : tasks(get(m, "tasks")),
                     get(m, "control") == null ? d.control() : control(get(m, "control")),
-                    acquisition(get(m, "acquisition"), get(m, "read"), d.acquisition()));
+                    acquisition(get(m, "acquisition"), get(m, "read"), d.acquisition()),
+                    get(m, "revisions") == null ? List.of() : revisions(get(m, "revisions")));
+        }
+
+        /** A checkpoint study's revisions: a non-empty list of distinct names (resolved against the model's repo later). */
+        private List<String> revisions(Node node) {
+            if (!(node instanceof Sequence seq)) throw error(node.line(), "revisions must be a list of model revisions, such as [step1000, step143000]");
+            if (seq.items().isEmpty()) throw error(node.line(), "revisions is empty: name at least one revision, or leave the field out");
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < seq.items().size(); i++) {
+                Node item = seq.items().get(i);
+                String r = text(item, "revisions[" + i + "]").strip();
+                if (r.isEmpty()) throw error(item.line(), "revisions[" + i + "] is empty");
+                if (out.contains(r)) throw error(item.line(), "revisions[" + i + "]: '" + r + "' is listed twice");
+                out.add(r);
+            }
+            return out;
         }
 
         private Acquisition acquisition(Node modeNode, Node readNode, Acquisition d) {
@@ -470,6 +486,9 @@ final class StudyYaml {
         }
         w.field(0, "control", "", "the prompts of off blocks");
         source(w, s.control(), 1, false);
+        if (!s.revisions().isEmpty()) {
+            w.field(0, "revisions", flow(s.revisions()), "checkpoint study: each revision of the model's repo scanned with this plan");
+        }
         return w.toString();
     }
 

@@ -36,15 +36,24 @@ public final class ScanStage {
     }
 
     public static Dataset scan(Study study, Path target, boolean resume, ScanListener listener) {
+        return scan(study, target, resume, listener, null);
+    }
+
+    /** The scan with the model resolved by {@code resolver} (null: the process environment's Hugging Face settings). */
+    public static Dataset scan(Study study, Path target, boolean resume, ScanListener listener, ModelResolver resolver) {
+        if (!study.revisions().isEmpty()) {
+            throw new LlmriException("study " + study.name() + " names revisions " + study.revisions()
+                    + ": a checkpoint study scans each with 'llmri study' (or drop the field and name one revision in model)");
+        }
         // take the folder before the model loads, so a second writer is refused at once, by name
         try (FolderLock lock = FolderLock.acquire(target, "scan")) {
-            return scanHeld(study, target, resume, listener, lock);
+            return scanHeld(study, target, resume, listener, lock, resolver == null ? ModelResolver.fromEnvironment() : resolver);
         }
     }
 
-    private static Dataset scanHeld(Study study, Path target, boolean resume, ScanListener listener, FolderLock lock) {
+    private static Dataset scanHeld(Study study, Path target, boolean resume, ScanListener listener, FolderLock lock, ModelResolver resolver) {
         Study rec = recorded(study, target);
-        ResolvedModel resolved = ModelResolver.fromEnvironment().resolve(ModelPath.resolve(rec.model(), target));
+        ResolvedModel resolved = resolver.resolve(ModelPath.resolve(rec.model(), target));
         Path tokFile = resolved.dir().resolve("tokenizer.json");
         if (!Files.isRegularFile(tokFile)) throw new LlmriException(resolved.dir() + ": no tokenizer.json (needed to encode prompts)");
         try (LoadedModel m = LoadedModel.open(resolved.dir()); TextTokenizer tok = TextTokenizer.load(tokFile)) {

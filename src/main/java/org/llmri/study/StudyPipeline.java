@@ -39,10 +39,16 @@ public final class StudyPipeline {
     /** The pipeline with the GLM stage's inference level and FWER family chosen. */
     public static StudyAnalysis.Result run(Study study, Path out, GlmOptions glmOptions, InferenceLevel level, PromptLevelDataset.Family family,
                                            StudyAnalysis.Settings settings, Listener listener) {
+        return run(study, out, glmOptions, level, family, settings, listener, null);
+    }
+
+    /** The pipeline with the model resolved by {@code resolver} (null: the process environment's Hugging Face settings). */
+    public static StudyAnalysis.Result run(Study study, Path out, GlmOptions glmOptions, InferenceLevel level, PromptLevelDataset.Family family,
+                                           StudyAnalysis.Settings settings, Listener listener, org.llmri.model.hub.ModelResolver resolver) {
         ResourceGuard.check(glmOptions, study.runsPerTask(), glmOptions.contrasts().size(), Runtime.getRuntime().maxMemory(), listener::stage);
         try (FolderLock lock = FolderLock.acquire(out, "study")) {
             Path scanDir = out.resolve("scan");
-            Dataset ds = ScanStage.scan(study, scanDir, true, listener.scan());
+            Dataset ds = ScanStage.scan(study, scanDir, true, listener.scan(), resolver);
             listener.stage("scan complete: " + scanDir);
             GlmOutputs.DatasetOutput glm = GlmStage.run(scanDir, out.resolve("glm"), glmOptions, level, family, listener.glm(), false,
                     listener::stage);
