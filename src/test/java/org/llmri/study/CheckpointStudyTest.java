@@ -43,6 +43,7 @@ import org.llmri.model.weights.DType;
 import org.llmri.model.weights.Safetensors;
 import org.llmri.model.weights.Tensor;
 import org.llmri.model.weights.TensorSpec;
+import org.llmri.paradigm.Generation;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.Study;
 import org.llmri.scan.ScanListener;
@@ -119,8 +120,11 @@ class CheckpointStudyTest {
     }
 
     static Study study(List<String> revisions) {
-        return Paradigms.builtin(Paradigms.GALACTICA_FMRI).withRunsPerTask(2).withTaps(List.of("residual")).withModel(REPO)
-                .withRevisions(revisions);
+        Study paper = Paradigms.builtin(Paradigms.GALACTICA_FMRI);
+        Generation g = paper.generation();
+        // few generated tokens per prompt: the test is about plumbing across checkpoints, not about the paradigm
+        return paper.withRunsPerTask(2).withTaps(List.of("residual")).withModel(REPO).withRevisions(revisions)
+                .withGeneration(new Generation(4, g.strategy(), g.temperature(), g.topK(), g.topP(), g.suppressEos(), g.batchSize()));
     }
 
     static final StudyPipeline.Listener QUIET = new StudyPipeline.Listener() {
