@@ -17,11 +17,13 @@ import org.llmri.glm.InferenceLevel;
 import org.llmri.glm.PromptLevelDataset;
 import org.llmri.io.FolderLock;
 import org.llmri.io.Tsv;
+import org.llmri.model.LoadedModel;
 import org.llmri.model.hub.ModelRef;
 import org.llmri.model.hub.ModelResolver;
 import org.llmri.model.hub.ResolvedModel;
 import org.llmri.network.Network;
 import org.llmri.paradigm.Study;
+import org.llmri.probe.TapSet;
 import org.llmri.report.CheckpointReport;
 
 /**
@@ -31,7 +33,8 @@ import org.llmri.report.CheckpointReport;
  * their units (refused otherwise), each task's network can then be followed across checkpoints:
  * {@code OUT/checkpoints/checkpoints.tsv} and {@code checkpoints.html}.
  *
- * <p>Every revision is resolved before anything is scanned, so a missing one is refused at once. The final
+ * <p>Every revision is resolved, and its unit layout compared with the first's, before anything is scanned, so a
+ * missing or differently shaped one is refused at once. The final
  * (last-listed) revision is the reference of the Dice column.
  */
 public final class CheckpointStudy {
@@ -126,6 +129,7 @@ public final class CheckpointStudy {
                 throw new LlmriException("study " + study.name() + ": revision " + rev + " cannot be resolved: " + e.getMessage());
             }
         }
+        requireSameUnits(study, revisions, resolved);
         try (FolderLock lock = FolderLock.acquire(out, "checkpoint study")) {
             Study each = study.withRevisions(List.of());
             List<Path> studies = new ArrayList<>();
@@ -154,6 +158,27 @@ public final class CheckpointStudy {
             Tsv.write(table, COLUMNS, rows.stream().map(Row::cells).toList());
             Path page = page(folder.resolve(PAGE), study, repo, revisions, rows);
             return new Result(revisions, List.copyOf(studies), rows, table, page);
+        }
+    }
+
+    /**
+     * Refuses, before any scan, revisions whose taps give different units (each model is opened, its weights mapped,
+     * and closed again); the units.tsv of each scan is compared as well, after it.
+     */
+    static void requireSameUnits(Study study, List<String> revisions, List<ResolvedModel> resolved) {
+        List<List<Object>> first = null;
+        for (int i = 0; i < revisions.size(); i++) {
+            List<List<Object>> units;
+            try (LoadedModel m = LoadedModel.open(resolved.get(i).dir())) {
+                units = TapSet.select(m.model(), study.taps()).unitRows();
+            }
+            if (first == null) {
+                first = units;
+            } else if (!first.equals(units)) {
+                throw new LlmriException("study " + study.name() + ": revisions " + revisions.getFirst() + " (" + first.size() + " units) and "
+                        + revisions.get(i) + " (" + units.size() + " units) have different unit layouts (their units.tsv would differ),"
+                        + " so their networks cannot be compared");
+            }
         }
     }
 

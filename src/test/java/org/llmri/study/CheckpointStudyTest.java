@@ -217,6 +217,7 @@ class CheckpointStudyTest {
                 + " one revision, or leave the field out");
         assertThatThrownBy(() -> run(study(List.of("step3", "wider")), dir.resolve("y")))
                 .hasMessageContaining("different unit layouts").hasMessageContaining("units.tsv");
+        assertThat(dir.resolve("y")).doesNotExist(); // refused before any scan
     }
 
     @Test
