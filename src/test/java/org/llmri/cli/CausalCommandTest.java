@@ -55,6 +55,9 @@ class CausalCommandTest {
         assertThat(s.code()).as(s.err()).isZero();
         assertThat(Files.readString(o.resolve("steer_randomstrings.tsv")).lines()).hasSize(6);
         assertThat(Files.readString(o.resolve("steer_randomstrings_examples.tsv")).lines()).hasSize(6);
+        String html = Files.readString(o.resolve("causal.html"));
+        assertThat(html).contains("Lesion-deficit matrix", "Double dissociations", "Dose-response: steer_randomstrings.tsv", "<svg", "Steering examples")
+                .doesNotContain("NaN,");
     }
 
     @Test
