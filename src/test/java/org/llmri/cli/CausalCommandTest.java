@@ -61,6 +61,36 @@ class CausalCommandTest {
     }
 
     @Test
+    void networkExportWritesBooleanMasksUnderHuggingFaceNames() throws Exception {
+        Path f = dir.resolve("rs.safetensors");
+        Cli r = Cli.run("network", "export", study.toString(), "--task", "randomstrings", "--out", f.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        byte[] b = Files.readAllBytes(f);
+        long n = java.nio.ByteBuffer.wrap(b, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        var header = new com.fasterxml.jackson.databind.ObjectMapper().readTree(new String(b, 8, (int) n, java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(header.get("__metadata__").get("llmri_task").asText()).isEqualTo("randomstrings");
+        long end = 0;
+        int tensors = 0;
+        for (var it = header.fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getKey().equals("__metadata__")) continue;
+            tensors++;
+            assertThat(e.getKey()).startsWith("model.decoder.");
+            assertThat(e.getValue().get("dtype").asText()).isEqualTo("BOOL");
+            long numel = 1;
+            for (var d : e.getValue().get("shape")) numel *= d.asLong();
+            long from = e.getValue().get("data_offsets").get(0).asLong(), to = e.getValue().get("data_offsets").get(1).asLong();
+            assertThat(to - from).isEqualTo(numel);
+            boolean any = false;
+            for (long i = from; i < to; i++) any |= b[(int) (8 + n + i)] == 1;
+            assertThat(any).as(e.getKey() + " marks something").isTrue();
+            end = Math.max(end, to);
+        }
+        assertThat(tensors).isPositive();
+        assertThat(8 + n + end).isEqualTo(b.length);
+    }
+
+    @Test
     void badInputIsOneLine() throws Exception {
         Cli r = Cli.run("lesion", study.toString(), "--network", "nosuchtask");
         assertThat(r.code()).isEqualTo(2);
