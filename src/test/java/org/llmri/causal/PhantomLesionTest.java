@@ -139,6 +139,34 @@ class PhantomLesionTest {
         for (int i = 0; i < r.sets().size(); i++) assertThat(again.sets().get(i).deficit()).containsExactly(r.sets().get(i).deficit());
     }
 
+    /** The phantom seen as an encoder (canGenerate false): the outcome becomes the mean-pooled embedding's centroid margin. */
+    @Test
+    void encoderOutcomeRunsOnAnyLanguageModelWithoutAHead() {
+        org.llmri.model.LanguageModel m = model.model();
+        org.llmri.model.LanguageModel encoder = (org.llmri.model.LanguageModel) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {org.llmri.model.LanguageModel.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("canGenerate")) return false;
+                    try {
+                        return method.invoke(m, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Panel p = new Panel(new Outcomes(encoder, 8), panel.banks());
+        assertThat(p.decoder()).isFalse();
+        Panel.Score intact = p.score(null);
+        assertThat(intact.accuracy()[0]).as("pathology identified by nearest centroid").isGreaterThan(0.5);
+        Lesion.Result r = Lesion.run("pathology", p, pool, planted, plantedSet(), 0, 1,
+                new Lesion.Settings(Lesion.Mode.ZERO, new double[] {1.0}, 20, 3), intact, i -> {});
+        Lesion.Summary s = r.summaries().get(0);
+        System.out.printf("phantom as encoder: intact margin pathology %.4f control %.4f, accuracy %.2f/%.2f; deficit task %.4f control %.4f; "
+                + "random [%.4f, %.4f]; p %.4f%n", -intact.loss()[0], -intact.loss()[1], intact.accuracy()[0], intact.accuracy()[1],
+                s.deficitTask(), s.deficitControl(), s.randomLow(), s.randomHigh(), s.p());
+        // the phantom's task signal also sits in the embeddings' own dimension j0, which the lesion leaves, so the
+        // encoder readout loses little: the deficit is positive and larger than control's, but not beyond random sets
+        assertThat(s.deficitTask()).isPositive().isGreaterThan(s.deficitControl());
+    }
+
     @Test
     void steeringThePlantedSetMovesTheOutcomeMonotonically() {
         Steer.Result r = Steer.run("pathology", panel, pool, planted, plantedSet(), direction, 0, 1, genPrompts, taskTokens,
