@@ -13,7 +13,9 @@ import org.llmri.model.Tap;
 /**
  * Every recorded unit (a scan's columns) with its model tap, index within the tap and control-block statistics,
  * and the matched null sets drawn from it: for each unit of a set, a unit of the same tap (so the same layer) in
- * the same decile of control-block variance (deciles within the tap), never a unit of the excluded set.
+ * the same decile of control-block variance (deciles within the tap), never a unit of the excluded set; a decile
+ * too small is completed from the tap's other deciles, and a tap the network nearly fills from the tap's network
+ * units (a large network's random sets then overlap it).
  */
 public final class UnitPool {
     private final Tap[] tapOf;
@@ -97,8 +99,10 @@ public final class UnitPool {
         for (var e : shortfall.entrySet()) { // a stratum too small: the rest from the same tap's other deciles
             int got = draw(tapMembers.get(e.getKey()), e.getValue(), exclude, taken, rng, out, k);
             k += got;
-            if (got < e.getValue()) {
-                throw new LlmriException("tap " + e.getKey().name() + " has too few units outside the network for a matched random set");
+            if (got < e.getValue()) { // the network holds most of the tap: the rest may overlap it (never the set itself twice)
+                int more = draw(tapMembers.get(e.getKey()), e.getValue() - got, new BitSet(), taken, rng, out, k);
+                k += more;
+                if (got + more < e.getValue()) throw new LlmriException("tap " + e.getKey().name() + " has too few units for a matched random set");
             }
         }
         java.util.Arrays.sort(out);
