@@ -96,6 +96,8 @@ public final class BenchCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         reader.read(ids, 0, recorder, null);
         double best = Double.MAX_VALUE;
+        var cpuClock = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpu0 = cpuClock.getCurrentThreadCpuTime();
         for (int r = 0; r < repeats; r++) {
             long t0 = System.nanoTime();
             reader.read(ids, 0, recorder, null);
@@ -106,5 +108,10 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf("read batch %d prompt %d threads %d record %s units %d%n", batch, promptTokens,
                 m.model().threads().parallelism(), record, recorder == null ? 0 : recorder.units());
         out.printf("tokens_per_s %.1f%n", batch * promptTokens / best);
+        // on one thread all work runs on this thread: its CPU time is the passes', whatever else the machine runs
+        if (m.model().threads().parallelism() == 1) {
+            double cpu = (cpuClock.getCurrentThreadCpuTime() - cpu0) / 1e9;
+            out.printf("tokens_per_cpu_s %.1f%n", (double) batch * promptTokens * repeats / cpu);
+        }
     }
 }

@@ -82,7 +82,8 @@ public final class ModelCommand implements Runnable {
     static final class Info implements Callable<Integer> {
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--model", required = true, description = "Model folder with config.json and weights.")
+        @Option(names = "--model", required = true,
+                description = "Model folder with config.json and weights, a built-in model (all-minilm-l6-v2) or a Hugging Face repo id.")
         Path model;
 
         @Option(names = "--checksum", defaultValue = "false", description = "Also print the SHA-256 of the weights.")
@@ -91,6 +92,11 @@ public final class ModelCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
+            Path model = Files.isDirectory(this.model) ? this.model : Models.resolve(this.model.toString()).dir();
+            if (!org.llmri.model.Architectures.modelTypeOf(model.resolve("config.json")).equals("opt")) {
+                encoderInfo(out, model);
+                return 0;
+            }
             OptConfig c = OptConfig.read(model.resolve("config.json"));
             try (ModelWeights w = ModelWeights.open(model)) {
                 OptWeights bound = OptWeights.bind(c, w);
@@ -118,6 +124,39 @@ public final class ModelCommand implements Runnable {
                 if (checksum) out.printf("sha256      %s%n", Sha256.ofFiles(w.files()));
             }
             return 0;
+        }
+
+        /** Any other registered architecture (today BERT encoders), described through the model contract. */
+        private void encoderInfo(PrintWriter out, Path dir) {
+            try (org.llmri.model.LoadedModel lm = org.llmri.model.LoadedModel.open(dir)) {
+                var m = lm.model();
+                ModelWeights w = lm.weights();
+                out.printf("model       %s%n", dir);
+                out.printf("family      %s (model_type %s, %s)%n", m.canGenerate() ? "decoder" : "encoder: reads, never generates",
+                        lm.modelType(), m.architecture());
+                if (m instanceof org.llmri.model.bert.BertModel b) {
+                    var c = b.config();
+                    out.printf("shape       hidden %d, intermediate %d, %d layers, %d heads (head dim %d), vocab %d, %d positions, %d token types%n",
+                            c.hiddenSize(), c.intermediateSize(), c.numLayers(), c.numHeads(), c.headDim(), c.vocabSize(),
+                            c.maxPositionEmbeddings(), c.typeVocabSize());
+                    out.printf("layout      post-LayerNorm (eps %s), %s, absolute positions%n", c.layerNormEps(), c.hiddenAct().hfName());
+                    out.printf("tokens      pad %d%n", c.padTokenId());
+                } else {
+                    out.printf("shape       hidden %d, %d layers, vocab %d, %d positions%n", m.hiddenSize(), m.numLayers(),
+                            m.vocabSize(), m.maxPositions());
+                }
+                for (Path f : w.files()) out.printf("file        %s (%s)%n", dir.relativize(f), humanBytes(size(f)));
+                Map<DType, Integer> byType = new TreeMap<>();
+                for (String name : w.names()) byType.merge(w.get(name).dtype(), 1, Integer::sum);
+                out.printf("dtype       %s%n", String.join(", ", byType.keySet().stream().map(Object::toString).toList()));
+                long params = 0;
+                for (String name : w.names()) {
+                    if (!name.startsWith("pooler.") && !name.startsWith("cls.")) params += w.get(name).numel();
+                }
+                out.printf("parameters  %,d%n", params);
+                out.printf("taps        %d (%,d units per token)%n", m.taps().size(), m.taps().stream().mapToLong(t -> t.width()).sum());
+                if (checksum) out.printf("sha256      %s%n", Sha256.ofFiles(w.files()));
+            }
         }
 
         private static long size(Path f) {

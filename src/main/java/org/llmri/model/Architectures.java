@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.llmri.LlmriException;
+import org.llmri.model.bert.BertArchitecture;
 import org.llmri.model.opt.OptArchitecture;
 
 /** The architectures llmri runs, keyed on config.json's {@code model_type}. Adding one is one line here. */
@@ -15,7 +16,8 @@ public final class Architectures {
     private Architectures() {}
 
     private static final List<Architecture> ALL = List.of(
-            new OptArchitecture());
+            new OptArchitecture(),
+            new BertArchitecture());
 
     private static final Map<String, Architecture> BY_TYPE = index();
 

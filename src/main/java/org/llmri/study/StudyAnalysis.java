@@ -127,9 +127,15 @@ public final class StudyAnalysis {
                 String.join(", ", study.taps()))));
         summary.add(new ReportModel.Entry("Tasks", String.join(", ", taskOrder)));
         summary.add(new ReportModel.Entry("Design", study.design().pattern().stream().map(Condition::label).toList() + ", "
-                + study.design().promptsPerBlock() + " prompts per block, " + study.generation().maxNewTokens() + " tokens per prompt, "
-                + study.runsPerTask() + " runs per task"));
-        summary.add(new ReportModel.Entry("Generation", generationWords(study)));
+                + study.design().promptsPerBlock() + " prompts per block, "
+                + (study.acquisition().reads() ? "as many time points as each prompt has tokens" : study.generation().maxNewTokens() + " tokens per prompt")
+                + ", " + study.runsPerTask() + " runs per task"));
+        if (study.acquisition().reads()) {
+            summary.add(new ReportModel.Entry("Acquisition", "reading: each prompt read in one forward pass, a time point per token"
+                    + (study.acquisition().keepSpecialTokens() ? ", special tokens included" : ", special tokens ([CLS], [SEP], BOS) left out")));
+        } else {
+            summary.add(new ReportModel.Entry("Generation", generationWords(study)));
+        }
         summary.add(new ReportModel.Entry(promptLevel ? "Test" : "GLM", promptLevel ? promptWords(tops.get(0).inference()) : glmWords(glmOptions)));
         summary.add(new ReportModel.Entry("Threshold", thresholdWords));
         summary.add(new ReportModel.Entry("Seeds", "study " + study.seed() + ", GLM permutations " + glmOptions.seed()

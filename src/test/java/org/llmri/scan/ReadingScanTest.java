@@ -60,6 +60,10 @@ class ReadingScanTest {
 
     /** Two tasks whose prompts differ in length, blocks off on off, 2 prompts a block. */
     static Study study() {
+        return study(model);
+    }
+
+    static Study study(Path model) {
         return Paradigms.builtin(Paradigms.FMRI_READ).withModel(model.toString()).withRunsPerTask(1)
                 .withDesign(new Design(List.of(Condition.OFF, Condition.ON, Condition.OFF), 2))
                 .withTasks(List.of(

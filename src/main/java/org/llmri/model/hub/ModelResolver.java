@@ -20,7 +20,8 @@ import java.util.TreeSet;
 import org.llmri.LlmriException;
 
 /**
- * Turns a {@code --model} argument into a folder of model files. A folder is used as is; a repository id
+ * Turns a {@code --model} argument into a folder of model files. A folder is used as is; a built-in name
+ * ({@link BuiltInModels}, e.g. {@code all-minilm-l6-v2}) is extracted from llmri's own class path once; a repository id
  * {@code org/name[@revision]} is looked up in the Hugging Face cache and whatever is missing is downloaded
  * into it, in huggingface_hub's layout, so Python tools and llmri share one cache.
  *
@@ -41,10 +42,11 @@ public final class ModelResolver {
 
     private final HubSettings settings;
     private final HubClient client;
+    private final Path builtInRoot;
 
     /** Reads settings from {@code env} (the HF_* variables); tests pass their own map and client. */
     public ModelResolver(Map<String, String> env, HttpClient http, DownloadProgress progress) {
-        this(HubSettings.from(env), http, progress);
+        this(HubSettings.from(env), http, progress, Duration.ofMillis(500), BuiltInModels.cacheRoot(env));
     }
 
     public ModelResolver(HubSettings settings, HttpClient http, DownloadProgress progress) {
@@ -53,6 +55,12 @@ public final class ModelResolver {
 
     /** {@code retryPause}: the wait before resuming a cut transfer. */
     public ModelResolver(HubSettings settings, HttpClient http, DownloadProgress progress, Duration retryPause) {
+        this(settings, http, progress, retryPause, BuiltInModels.cacheRoot(System.getenv()));
+    }
+
+    /** {@code builtInRoot}: where built-in models are extracted ({@link BuiltInModels#cacheRoot}). */
+    private ModelResolver(HubSettings settings, HttpClient http, DownloadProgress progress, Duration retryPause, Path builtInRoot) {
+        this.builtInRoot = builtInRoot;
         this.settings = settings;
         this.client = new HubClient(settings, http, progress, retryPause);
     }
@@ -89,6 +97,7 @@ public final class ModelResolver {
             // not a path on this system; may still be a repository id
         }
         if (path != null && Files.isDirectory(path)) return ResolvedModel.folder(path);
+        if (BuiltInModels.isBuiltIn(arg)) return BuiltInModels.resolve(arg, builtInRoot);
         Optional<ModelRef> ref = ModelRef.parse(arg);
         boolean looksLikePath = arg.startsWith("/") || arg.startsWith(".") || arg.startsWith("~") || arg.contains("\\");
         if (ref.isEmpty() || looksLikePath) {

@@ -55,7 +55,7 @@ public final class Reader {
     }
 
     /** One ragged step over a batch: prompt i in slot i at positions 0.., every row an output row. */
-    static Step step(List<int[]> prompts, int firstSequence) {
+    public static Step step(List<int[]> prompts, int firstSequence) {
         int rows = 0;
         for (int[] p : prompts) rows += p.length;
         int[] slots = new int[rows], tokens = new int[rows], positions = new int[rows];

@@ -39,7 +39,8 @@ public final class TextTokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final Map<String, Integer> idOfToken;
     private final String[] tokenOfId;
-    // ids of tokenizer.json's added tokens marked "special": true (BOS, EOS, [CLS], [SEP], [PAD] ...)
+    // ids of tokenizer.json's added tokens marked "special": true (BOS, EOS, [CLS], [SEP], [PAD] ...), but not
+    // the unknown token, which stands for a word the text holds
     private final java.util.Set<Integer> specialIds;
 
     private TextTokenizer(Path file, HuggingFaceTokenizer tokenizer, Map<String, Integer> idOfToken, String[] tokenOfId,
@@ -84,6 +85,9 @@ public final class TextTokenizer implements AutoCloseable {
         }
         java.util.Set<Integer> special = new java.util.HashSet<>();
         for (JsonNode t : root.path("added_tokens")) if (t.path("special").asBoolean(false)) special.add(t.path("id").asInt());
+        // the model's unknown token stands for a word of the text (WordPiece's [UNK]): a token read, not a marker
+        String unk = root.path("model").path("unk_token").asText("");
+        if (!unk.isEmpty() && vocab.ids().containsKey(unk)) special.remove(vocab.ids().get(unk));
         return new TextTokenizer(file, hf, vocab.ids(), vocab.tokens(), java.util.Set.copyOf(special));
     }
 

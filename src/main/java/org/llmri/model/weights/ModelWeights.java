@@ -31,26 +31,31 @@ public final class ModelWeights implements AutoCloseable {
     public static final String SAFETENSORS_INDEX = "model.safetensors.index.json";
     public static final String PYTORCH_BIN = "pytorch_model.bin";
     public static final String PYTORCH_BIN_INDEX = "pytorch_model.bin.index.json";
+    /** transformers.js' layout: the model's ONNX export, its weights read from the graph's initializers. */
+    public static final String ONNX = "onnx/model.onnx";
 
     /** One tensor with where it came from, for error messages that name the file and the stored key. */
     private record Entry(Tensor tensor, Path file, String storedKey) {}
 
     private final Path dir;
-    private final Arena arena;
+    private final AutoCloseable mapping;
     private final List<Path> files;
     private final SortedMap<String, Entry> entries;
     private boolean closed;
 
-    private ModelWeights(Path dir, Arena arena, List<Path> files, SortedMap<String, Entry> entries) {
+    private ModelWeights(Path dir, AutoCloseable mapping, List<Path> files, SortedMap<String, Entry> entries) {
         this.dir = dir;
-        this.arena = arena;
+        this.mapping = mapping;
         this.files = List.copyOf(files);
         this.entries = entries;
     }
 
-    /** The weights file or index a folder would be loaded from: safetensors index, safetensors, bin index, bin. */
+    /**
+     * The weights file or index a folder would be loaded from: safetensors index, safetensors, bin index,
+     * bin, then transformers.js' onnx/model.onnx (the HF weights win, as transformers' loader prefers them).
+     */
     public static Optional<Path> weightsIndexOrFile(Path modelDir) {
-        for (String name : List.of(SAFETENSORS_INDEX, SAFETENSORS, PYTORCH_BIN_INDEX, PYTORCH_BIN)) {
+        for (String name : List.of(SAFETENSORS_INDEX, SAFETENSORS, PYTORCH_BIN_INDEX, PYTORCH_BIN, ONNX)) {
             Path p = modelDir.resolve(name);
             if (Files.isRegularFile(p)) return Optional.of(p);
         }
@@ -61,7 +66,8 @@ public final class ModelWeights implements AutoCloseable {
         if (!Files.isDirectory(modelDir)) throw new LlmriException(modelDir + ": model folder not found");
         Path found = weightsIndexOrFile(modelDir).orElseThrow(() -> new LlmriException(modelDir
                 + ": no model weights (expected " + SAFETENSORS + ", " + SAFETENSORS_INDEX + ", " + PYTORCH_BIN
-                + " or " + PYTORCH_BIN_INDEX + ")"));
+                + ", " + PYTORCH_BIN_INDEX + " or " + ONNX + ")"));
+        if (found.endsWith(ONNX)) return openOnnx(modelDir, found);
         String name = found.getFileName().toString();
         boolean safetensors = name.startsWith("model.safetensors");
         Map<Path, List<String>> expectedKeys = new TreeMap<>();
@@ -98,6 +104,72 @@ public final class ModelWeights implements AutoCloseable {
             arena.close();
             throw e;
         }
+    }
+
+    /**
+     * An ONNX export's weights under Hugging Face names (torch.onnx, optimum, transformers.js): biases,
+     * LayerNorms and embeddings keep their names; each Linear weight is an anonymous [in, out]
+     * initializer, found through the graph as the MatMul whose output an Add with {@code <module>.bias}
+     * consumes, and copied transposed to HF's [out, in]. Its stored key is the initializer's own name.
+     */
+    private static ModelWeights openOnnx(Path modelDir, Path file) {
+        OnnxModel onnx = OnnxModel.open(file);
+        try {
+            SortedMap<String, Entry> entries = new TreeMap<>();
+            for (var init : onnx.initializers().values()) {
+                // module parameters only: a graph's other constants (scales, shapes) are not weights
+                if (!init.name().endsWith(".weight") && !init.name().endsWith(".bias")) continue;
+                init.tensor().ifPresent(t -> entries.put(canonicalName(init.name()), new Entry(t.withName(canonicalName(init.name())), file, init.name())));
+            }
+            Map<String, List<OnnxModel.Node>> consumers = new java.util.HashMap<>();
+            for (OnnxModel.Node n : onnx.nodes()) {
+                for (String in : n.inputs()) consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
+            }
+            for (OnnxModel.Node n : onnx.nodes()) {
+                if (!n.opType().equals("MatMul") || n.inputs().size() != 2 || n.outputs().size() != 1) continue;
+                var init = onnx.initializers().get(n.inputs().get(1));
+                if (init == null) continue; // activations times activations: attention scores and context
+                List<String> biases = new ArrayList<>();
+                for (OnnxModel.Node add : consumers.getOrDefault(n.outputs().getFirst(), List.of())) {
+                    if (!add.opType().equals("Add")) continue;
+                    for (String in : add.inputs()) {
+                        if (in.endsWith(".bias") && onnx.initializers().containsKey(in)) biases.add(canonicalName(in));
+                    }
+                }
+                if (biases.size() != 1) {
+                    throw new LlmriException(file + ": unexpected graph: MatMul '" + n.name() + "' with weight '" + init.name()
+                            + "' is not followed by exactly one Add of a named bias (found " + biases + ")");
+                }
+                String weight = biases.getFirst().substring(0, biases.getFirst().length() - "bias".length()) + "weight";
+                Tensor w = init.tensor().orElseThrow(() -> new LlmriException(file + ": weight '" + init.name()
+                        + "' of " + weight + " is not a float tensor"));
+                if (w.rank() != 2) {
+                    throw new LlmriException(file + ": unexpected graph: weight '" + init.name() + "' of " + weight
+                            + " has shape " + java.util.Arrays.toString(w.shape()));
+                }
+                if (entries.put(weight, new Entry(transposed(weight, w), file, init.name())) != null) {
+                    throw new LlmriException(file + ": unexpected graph: two MatMuls feed " + weight + " (or it is also stored by name)");
+                }
+            }
+            // the external-data files hold weights too: the checksum a scan records covers them
+            List<Path> files = new ArrayList<>(List.of(file));
+            files.addAll(onnx.externalFiles());
+            return new ModelWeights(modelDir, onnx, files, entries);
+        } catch (RuntimeException e) {
+            onnx.close();
+            throw e;
+        }
+    }
+
+    /** A [in, out] matrix as a float32 [out, in] copy. */
+    private static Tensor transposed(String name, Tensor w) {
+        int in = w.dim(0), out = w.dim(1);
+        float[] src = w.toFloatArray();
+        float[] dst = new float[src.length];
+        for (int i = 0; i < in; i++) {
+            for (int o = 0; o < out; o++) dst[o * in + i] = src[i * out + o];
+        }
+        return Tensor.ofFloats(name, new long[] {out, in}, dst);
     }
 
     /** Reads a sharded checkpoint's index: file → the keys its weight_map puts there. */
@@ -193,7 +265,11 @@ public final class ModelWeights implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            arena.close();
+            try {
+                mapping.close();
+            } catch (Exception e) {
+                throw new LlmriException(dir + ": cannot close its weights (" + e.getMessage() + ")");
+            }
         }
     }
 }
