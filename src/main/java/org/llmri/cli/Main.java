@@ -14,6 +14,9 @@ import picocli.CommandLine.Command;
             GlmCommand.class,
             PowerCommand.class,
             CalibrateCommand.class,
+            LesionCommand.class,
+            SteerCommand.class,
+            NetworkCommand.class,
             ExportCommand.class,
             ParadigmCommand.class,
             ModelCommand.class,
@@ -42,6 +45,9 @@ public final class Main implements Runnable {
         m.put("study", "scan -> GLM -> networks -> report; finished stages are reused");
         m.put("scan", "record a paradigm into a dataset; --resume DIR completes a killed scan");
         m.put("glm", "GLM of [time, unit] data or of a whole scan dataset");
+        m.put("lesion", "ablate a network on held-out text vs matched random sets; --all: deficit matrix");
+        m.put("steer", "add alpha x (task - control) to a network: dose-response vs random sets");
+        m.put("network", "a network as fine-tuning masks (network export)");
         m.put("export", "a scan dataset as 4D NIfTI-1 images (export nifti)");
         m.put("paradigm", "built-in paradigms and prompt banks; check a study (show --plan)");
         m.put("model", "make a random model (random); describe a model folder (info)");

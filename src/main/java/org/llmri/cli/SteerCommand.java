@@ -1,0 +1,96 @@
+package org.llmri.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import org.llmri.LlmriException;
+import org.llmri.causal.CausalRun;
+import org.llmri.causal.Panel;
+import org.llmri.causal.StudyData;
+import org.llmri.causal.Steer;
+import org.llmri.causal.UnitPool;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code llmri steer}: add alpha · (task mean − control mean) to a network's units; dose-response against random sets. */
+@Command(name = "steer", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false, versionProvider = Main.Version.class,
+        description = "Add alpha x (task mean - control mean) to a task's network at every position and measure the shift toward the task "
+                + "(decoders: held-out task text's log-probability and task tokens in generations from neutral prompts; encoders: held-out "
+                + "control texts' cosine to the task centroid), against matched random sets steered by the same norm.")
+public final class SteerCommand implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "STUDY_DIR", description = "A finished study (scan/ and glm/).")
+    Path study;
+
+    @Option(names = "--network", required = true, paramLabel = "TASK", description = "The task whose network to steer.")
+    String network;
+
+    @Option(names = "--alpha", defaultValue = "0,0.5,1,2,4", split = ",", description = "Steering strengths (0 first: the reference).")
+    double[] alphas;
+
+    @Option(names = "--random-sets", defaultValue = "20", description = "Matched random sets.")
+    int randomSets;
+
+    @Option(names = "--new-tokens", defaultValue = "24", description = "Tokens generated per neutral prompt (decoders; 0: no generation).")
+    int newTokens;
+
+    @Option(names = "--correction", defaultValue = "fwe", description = "Which of the GLM's masks defines a network.")
+    String correction;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the random sets.")
+    long seed;
+
+    @Option(names = "--batch-size", defaultValue = "16", description = "Held-out texts per forward pass.")
+    int batch;
+
+    @Option(names = "--model", paramLabel = "MODEL", description = "Use this model instead of the one the scan recorded.")
+    String model;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default STUDY_DIR/causal).")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (alphas.length == 0 || alphas[0] != 0) throw new LlmriException("--alpha must start with 0 (the unsteered reference)");
+        StudyData data = StudyData.open(study);
+        data.task(network);
+        StudyData.Network n = data.network(network, correction);
+        if (n.ranked().length == 0) throw new LlmriException("network " + network + " is empty at " + n.threshold() + "; nothing to steer");
+        Path dir = out != null ? out : study.resolve("causal");
+        Files.createDirectories(dir);
+        PrintWriter w = spec.commandLine().getOut();
+        long t0 = System.nanoTime();
+        try (CausalRun run = new CausalRun(data, model, batch)) {
+            UnitPool pool;
+            try (ProgressBar bar = Progress.bar("scan statistics", run.scanRuns(), " runs", 1)) {
+                pool = run.pool(bar::stepBy);
+            }
+            Panel panel = run.panel(network);
+            Steer.Result r;
+            try (ProgressBar bar = Progress.bar("steer " + network, (long) alphas.length * (randomSets + 1), " points", 1)) {
+                r = Steer.run(network, panel, pool, n.ranked(), CausalRun.bits(n.ranked()), run.direction(network), panel.index(network),
+                        panel.index(CausalRun.CONTROL), panel.decoder() ? run.neutralPrompts() : java.util.List.of(), run.taskTokens(network),
+                        run::decode, new Steer.Settings(alphas, randomSets, seed, panel.decoder() ? newTokens : 0), bar::stepBy);
+            }
+            CausalRun.writeSteer(dir, r);
+            w.printf("steering network %s (%d units at %s; direction norm %.4g), outcome %s, %d matched random sets:%n", network, n.ranked().length,
+                    n.threshold(), r.norm(), r.outcome(), randomSets);
+            w.printf("%-6s %12s %12s %22s %8s%s%n", "alpha", "network", "random", "random 5-95%", "p", panel.decoder() ? "   task-token rate net/random" : "");
+            for (Steer.Dose d : r.doses()) {
+                w.printf("%-6s %12.4f %12.4f %10.4f..%-10.4f %8.4f", LesionCommand.Tsv(d.alpha()), d.network(), d.randomMean(), d.randomLow(),
+                        d.randomHigh(), d.p());
+                if (panel.decoder()) w.printf("   %.3f / %.3f", d.networkRate(), d.randomRate());
+                w.println();
+            }
+            for (Steer.Example e : r.examples()) w.printf("  alpha %s: %s|%s%n", LesionCommand.Tsv(e.alpha()), e.prompt(), e.text().replace('\n', ' '));
+        }
+        org.llmri.causal.CausalReport.write(dir);
+        w.printf("wrote %s (%.1f s)%n", dir, (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+}
