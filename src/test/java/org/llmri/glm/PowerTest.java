@@ -54,12 +54,14 @@ class PowerTest {
     @Test
     @Tag("slow")
     void plantedEffectsOfTwoPromptSdsAtGalacticaScale() {
-        Power.Design defaults = new Power.Design(2, 8, 12), doubled = new Power.Design(2, 16, 24);
-        double atDefault = foundShare(defaults, 2, 1), atDoubled = foundShare(doubled, 2, 2);
+        // galactica-fmri's default (3 runs of 8 task + 12 control prompts) against the earlier 2-run design
+        Power.Design defaults = new Power.Design(3, 8, 12), twoRuns = new Power.Design(2, 8, 12);
+        double atDefault = foundShare(defaults, 2, 1), atTwoRuns = foundShare(twoRuns, 2, 2);
         System.out.printf("d = 2 at %,d units, FWER 0.05 step-down: default %s found %.1f%% (analytic %.1f%%); %s found %.1f%% (analytic %.1f%%)%n",
-                UNITS, defaults.describe(), 100 * atDefault, 100 * Power.power(defaults, UNITS, 0.05, 2), doubled.describe(), 100 * atDoubled,
-                100 * Power.power(doubled, UNITS, 0.05, 2));
-        assertThat(atDoubled).isGreaterThanOrEqualTo(0.8);
-        assertThat(atDefault).isCloseTo(Power.power(defaults, UNITS, 0.05, 2), org.assertj.core.api.Assertions.within(0.12));
+                UNITS, defaults.describe(), 100 * atDefault, 100 * Power.power(defaults, UNITS, 0.05, 2), twoRuns.describe(), 100 * atTwoRuns,
+                100 * Power.power(twoRuns, UNITS, 0.05, 2));
+        assertThat(atDefault).isGreaterThanOrEqualTo(0.8);
+        assertThat(atTwoRuns).isLessThan(0.8);
+        assertThat(atTwoRuns).isCloseTo(Power.power(twoRuns, UNITS, 0.05, 2), org.assertj.core.api.Assertions.within(0.12));
     }
 }
