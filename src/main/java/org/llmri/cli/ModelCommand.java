@@ -39,7 +39,7 @@ public final class ModelCommand implements Runnable {
     static final class Random implements Callable<Integer> {
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--preset", defaultValue = "tiny", description = "Shapes: galactica-125m or tiny.")
+        @Option(names = "--preset", defaultValue = "tiny", description = "Shapes: galactica-125m, galactica-1.3b, galactica-6.7b (exact configs; above 2 GB written as sharded safetensors with model.safetensors.index.json) or tiny.")
         String preset;
 
         @Option(names = "--seed", defaultValue = "0", description = "Random seed; the same seed gives identical files.")
