@@ -17,8 +17,9 @@ public record RunFile(String subject, String task, int run, Path data, Path even
         return data.resolveSibling(prefix() + BidsNames.PROMPT_STATS);
     }
 
+    /** Whether the run's fused statistics exist and stand for its activations ({@link RunStatistics#current}). */
     public boolean hasStats() {
-        return java.nio.file.Files.isRegularFile(stats());
+        return RunStatistics.current(stats(), data);
     }
 
     public boolean hasActivations() {

@@ -168,6 +168,21 @@ public record RunStatistics(int units, int[] counts, double[] sums, double[] sum
         }
     }
 
+    /**
+     * Whether a run's statistics file can stand for its activations: it exists, and the activations (when stored)
+     * were not changed after it. The scanner writes the statistics after the activations, so activations newer
+     * than their statistics were edited afterwards, and then the analysis reads them instead.
+     */
+    public static boolean current(Path stats, Path activations) {
+        try {
+            if (!java.nio.file.Files.isRegularFile(stats)) return false;
+            if (!java.nio.file.Files.isRegularFile(activations)) return true;
+            return java.nio.file.Files.getLastModifiedTime(activations).compareTo(java.nio.file.Files.getLastModifiedTime(stats)) <= 0;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     /** Whether a statistics file holds only finite numbers (then so did every value that went into it). */
     public static boolean finite(Path file) {
         try (Npy.Mapped m = Npy.map(file)) {

@@ -99,7 +99,7 @@ public final class StudyAnalysis {
                 RunEvents ev = RunEvents.read(ds.events(key.task(), key.run()));
                 // the scanner's fused statistics when the run has them: no second pass over the activations
                 Path stats = ds.promptStats(key.task(), key.run());
-                summaries.add(Files.isRegularFile(stats) ? checked(BlockSummary.read(key, stats, ev), units.size(), stats)
+                summaries.add(RunStatistics.current(stats, ds.activations(key.task(), key.run())) ? checked(BlockSummary.read(key, stats, ev), units.size(), stats)
                         : BlockSummary.read(key, ds.activations(key.task(), key.run()), ev, units.size()));
             }
             decoding = Decoding.run(summaries, new StoufferNetworks(runZ, zBonferroni),
@@ -117,7 +117,7 @@ public final class StudyAnalysis {
             RunKey first = new RunKey(m.task(), 1);
             RunEvents ev = RunEvents.read(ds.events(m.task(), 1));
             Path stats = ds.promptStats(m.task(), 1);
-            courses.add(Files.isRegularFile(stats) ? promptMeanCourse(first, stats, ev, m.z(), units, 3)
+            courses.add(RunStatistics.current(stats, ds.activations(m.task(), 1)) ? promptMeanCourse(first, stats, ev, m.z(), units, 3)
                     : ReportModel.TimeCourse.strongest(first, ds.activations(m.task(), 1), ev, m.z(), units, 3));
         }
         List<ReportModel.Sample> samples = samples(ds, study);
