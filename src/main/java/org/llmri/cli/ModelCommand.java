@@ -39,7 +39,8 @@ public final class ModelCommand implements Runnable {
     static final class Random implements Callable<Integer> {
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--preset", defaultValue = "tiny", description = "Shapes: OPT galactica-125m or tiny; GPT-2 gpt2 or "
+        @Option(names = "--preset", defaultValue = "tiny", description = "Shapes: OPT galactica-125m, galactica-1.3b, galactica-6.7b "
+                + "(exact configs; above 2 GB written as sharded safetensors with model.safetensors.index.json) or tiny; GPT-2 gpt2 or "
                 + "gpt2-tiny; GPT-NeoX pythia-160m, neox-tiny or neox-tiny-seq; Llama llama-tiny-stories, llama-tiny or llama-tiny-tied.")
         String preset;
 

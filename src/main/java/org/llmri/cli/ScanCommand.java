@@ -23,6 +23,10 @@ public final class ScanCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Dataset folder to write.")
     Path out;
 
+    @Option(names = "--store", paramLabel = "f32|f16|none",
+            description = "How activations are stored (overrides the study's storage_dtype): f32, f16 (half the disk) or none (only the fused per-prompt statistics, which the default analysis reads). Default: the study's (f32).")
+    String store;
+
     @Option(names = "--resume", paramLabel = "DIR", description = "Complete the scan in DIR (its study.yaml is reused).")
     Path resume;
 
@@ -34,9 +38,13 @@ public final class ScanCommand implements Callable<Integer> {
         if (resuming) {
             if (source.given()) throw new LlmriException("--resume takes the study from DIR/study.yaml; give no study");
             study = ScanStage.saved(resume, source.model);
+            if (store != null && StudyArgs.store(store) != study.storageDtype()) {
+                throw new LlmriException(resume + ": was scanned with --store " + study.storageDtype().label() + "; resume it with the same");
+            }
             target = resume;
         } else {
             study = source.study();
+            if (store != null) study = study.withStorageDtype(StudyArgs.store(store));
             if (out == null) throw new LlmriException("--out DIR is required");
             target = out;
         }

@@ -18,6 +18,13 @@ final class StudyArgs {
     @Option(names = "--model", description = "Model folder or Hugging Face repo id[@revision]; overrides the study's.")
     String model;
 
+    /** The value of {@code --store}. */
+    static org.llmri.paradigm.StorageDtype store(String s) {
+        var d = org.llmri.paradigm.StorageDtype.parse(s.strip().toLowerCase(java.util.Locale.ROOT));
+        if (d == null) throw new LlmriException("--store: expected f32, f16 or none, got '" + s + "'");
+        return d;
+    }
+
     boolean given() {
         return file != null || paradigm != null;
     }

@@ -30,6 +30,10 @@ public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Study folder: scan/, glm/ and report/ go here.")
     Path out;
 
+    @Option(names = "--store", paramLabel = "f32|f16|none",
+            description = "How activations are stored (overrides the study's storage_dtype): f32, f16 (half the disk) or none (only the fused per-prompt statistics, which the default analysis reads). Default: the study's (f32).")
+    String store;
+
     @Option(names = "--noise", defaultValue = "ar1", description = "GLM noise model: ar1 or ols.")
     String noise;
 
@@ -61,6 +65,7 @@ public final class StudyCommand implements Callable<Integer> {
     public Integer call() {
         Study study = source.study();
         if (revisions != null) study = study.withRevisions(revisions);
+        if (store != null) study = study.withStorageDtype(StudyArgs.store(store));
         InferenceLevel level = InferenceLevel.parse(inference);
         if (level == InferenceLevel.TOKEN && options().corrections().stream().anyMatch(c -> c != Correction.FWE)) {
             System.err.println("llmri: " + InferenceLevel.tokenWarning(options().corrections()));

@@ -13,8 +13,10 @@ public final class BidsNames {
     public static final String ACTIVATIONS = "_activations.npy";
     public static final String EVENTS = "_events.tsv";
     public static final String SIDECAR = "_activations.json";
+    /** A run's fused statistics (per prompt and unit: sum and sum of squares), written by the scanner. */
+    public static final String PROMPT_STATS = "_promptstats.npy";
 
-    private static final Pattern RUN = Pattern.compile("sub-([A-Za-z0-9]+)_task-([A-Za-z0-9]+)_run-(\\d+)_activations\\.npy");
+    private static final Pattern RUN = Pattern.compile("sub-([A-Za-z0-9]+)_task-([A-Za-z0-9]+)_run-(\\d+)_(activations|promptstats)\\.npy");
 
     /** The entities of a run's activations file name. */
     public record RunName(String subject, String task, int run) {}
@@ -34,7 +36,7 @@ public final class BidsNames {
         return "task-" + task + "_run-" + run;
     }
 
-    /** The run named by an activations file, or empty when the name is not one. */
+    /** The run named by an activations or prompt statistics file, or empty when the name is not one. */
     public static Optional<RunName> parseActivations(String fileName) {
         Matcher m = RUN.matcher(fileName);
         if (!m.matches()) return Optional.empty();

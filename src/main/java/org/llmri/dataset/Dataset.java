@@ -46,6 +46,11 @@ public record Dataset(Path root, String subject) {
         return funcDir().resolve(prefix(task, run) + BidsNames.ACTIVATIONS);
     }
 
+    /** The run's fused statistics: per prompt and unit, the sum and the sum of squares ({@link RunStatistics}). */
+    public Path promptStats(String task, int run) {
+        return funcDir().resolve(prefix(task, run) + BidsNames.PROMPT_STATS);
+    }
+
     public Path events(String task, int run) {
         return funcDir().resolve(prefix(task, run) + BidsNames.EVENTS);
     }

@@ -2,11 +2,28 @@ package org.llmri.dataset;
 
 import java.nio.file.Path;
 
-/** One complete run of a dataset: its activations [time, unit] and its events. */
+/**
+ * One complete run of a dataset: its activations [time, unit] ({@code data}; absent when the scan stored none),
+ * its events, and the scanner's fused statistics beside them ({@link #stats()}; absent in datasets from elsewhere).
+ */
 public record RunFile(String subject, String task, int run, Path data, Path events) {
     /** {@code task-<t>_run-<n>}. */
     public String label() {
         return BidsNames.runLabel(task, run);
+    }
+
+    /** The run's fused statistics ({@link RunStatistics}), beside the activations. */
+    public Path stats() {
+        return data.resolveSibling(prefix() + BidsNames.PROMPT_STATS);
+    }
+
+    /** Whether the run's fused statistics exist and stand for its activations ({@link RunStatistics#current}). */
+    public boolean hasStats() {
+        return RunStatistics.current(stats(), data);
+    }
+
+    public boolean hasActivations() {
+        return java.nio.file.Files.isRegularFile(data);
     }
 
     /** {@code sub-<s>_task-<t>_run-<n>}. */

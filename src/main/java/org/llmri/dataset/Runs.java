@@ -121,6 +121,19 @@ public final class Runs {
         return out;
     }
 
+    /**
+     * Refuses runs whose activations were not stored ({@code --store none}): what needs every time point
+     * (export, the token-level GLM) cannot work from the fused statistics.
+     */
+    public static void requireActivations(List<RunFile> runs, String what) {
+        for (RunFile r : runs) {
+            if (!r.hasActivations()) {
+                throw new LlmriException(r.data().getParent() + ": the scan stored no activations (--store none), so " + what
+                        + " cannot run; rescan with --store f32 or f16");
+            }
+        }
+    }
+
     private static void requireFolder(Path dir) {
         if (!Files.isDirectory(dir)) throw new LlmriException(dir + ": no such dataset folder");
     }
@@ -137,8 +150,11 @@ public final class Runs {
                         var name = BidsNames.parseActivations(f.getFileName().toString());
                         if (name.isEmpty()) continue;
                         var n = name.get();
-                        Path ev = func.resolve(BidsNames.runPrefix(n.subject(), n.task(), n.run()) + BidsNames.EVENTS);
-                        out.add(new RunFile(n.subject(), n.task(), n.run(), f, ev));
+                        String prefix = BidsNames.runPrefix(n.subject(), n.task(), n.run());
+                        // a run is named by its activations, its fused statistics, or both (--store none writes no activations)
+                        if (out.stream().anyMatch(r -> r.prefix().equals(prefix))) continue;
+                        Path ev = func.resolve(prefix + BidsNames.EVENTS);
+                        out.add(new RunFile(n.subject(), n.task(), n.run(), func.resolve(prefix + BidsNames.ACTIVATIONS), ev));
                     }
                 }
             }

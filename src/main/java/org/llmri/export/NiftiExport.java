@@ -118,6 +118,7 @@ public final class NiftiExport {
     /** The selected runs, each checked (2D, one column per unit, a time axis NIfTI-1 can hold) before anything is written. */
     private static List<Planned> plan(Path datasetDir, Path unitsTsv, int units, List<String> select) {
         List<RunFile> all = Runs.complete(datasetDir);
+        Runs.requireActivations(all, "export nifti");
         Set<String> unmatched = new LinkedHashSet<>(select);
         List<Planned> out = new ArrayList<>();
         for (RunFile r : all) {

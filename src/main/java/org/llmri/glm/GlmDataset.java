@@ -31,6 +31,7 @@ public final class GlmDataset {
 
     /** As {@link #run(Path, Path, GlmOptions, ProgressListener)} for runs already found (and checked complete). */
     public static GlmOutputs.DatasetOutput run(List<RunFile> found, Path unitsTsv, Path outDir, GlmOptions opts, ProgressListener progress) {
+        Runs.requireActivations(found, "the token-level GLM (--inference token)");
         Map<String, List<RunFile>> groups = new TreeMap<>();
         for (RunFile r : found) groups.computeIfAbsent(r.subject() + "\u0000" + r.task(), k -> new ArrayList<>()).add(r);
         List<GlmOutputs.TaskOutput> tasks = new ArrayList<>();
@@ -116,6 +117,7 @@ public final class GlmDataset {
         for (RunFile r : Runs.complete(datasetDir)) {
             if (r.subject().equals(subject) && r.task().equals(task) && runNumbers.contains(r.run())) chosen.add(r);
         }
+        Runs.requireActivations(chosen, "the token-level GLM");
         if (chosen.size() != runNumbers.size()) {
             throw new LlmriException(datasetDir + ": sub-" + subject + " task-" + task + " lacks some of runs " + runNumbers);
         }

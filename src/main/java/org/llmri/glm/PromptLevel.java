@@ -62,12 +62,29 @@ public final class PromptLevel {
             return n;
         }
 
-        /** Reads a run: one prompt per events row (trial types {@code task} and {@code control}), streamed by unit slabs. */
-        public static RunMeans read(RowMajorMatrix data, Events events, int threads) {
-            int T = data.rows(), U = data.cols(), P = events.events().size();
+        /**
+         * A run from its fused statistics: {@code sums[p * units + u]} is unit u's sum over prompt p's time points
+         * (one prompt per events row, its duration the count). The mean is the sum times 1/n, exactly as
+         * {@link #read} computes it from the activations, so both give the same numbers.
+         */
+        public static RunMeans fromSums(String source, Events events, int units, double[] sums) {
+            int P = events.events().size();
+            if (sums.length != (long) P * units) throw new LlmriException(source + ": statistics hold " + sums.length + " values, not "
+                    + P + " prompts x " + units + " units");
             boolean[] task = new boolean[P];
             int[] on = new int[P], end = new int[P];
+            labels(events, Integer.MAX_VALUE, source, task, on, end);
+            double[] values = new double[sums.length];
             for (int p = 0; p < P; p++) {
+                double inv = 1.0 / (end[p] - on[p]);
+                for (int u = 0, base = p * units; u < units; u++) values[base + u] = sums[base + u] * inv;
+            }
+            return new RunMeans(source, task, units, values);
+        }
+
+        /** Each prompt's label, onset and end from the events, checked (T: the run's time points). */
+        private static void labels(Events events, int T, String data, boolean[] task, int[] on, int[] end) {
+            for (int p = 0; p < task.length; p++) {
                 Events.Event e = events.events().get(p);
                 String where = events.file() + ":" + e.line() + ": ";
                 if (e.trialType().equals(TASK)) task[p] = true;
@@ -80,8 +97,16 @@ public final class PromptLevel {
                 }
                 on[p] = (int) e.onset();
                 end[p] = (int) (e.onset() + e.duration());
-                if (end[p] > T) throw new LlmriException(where + "prompt ends at time point " + end[p] + ", " + data.file().getFileName() + " has " + T);
+                if (end[p] > T) throw new LlmriException(where + "prompt ends at time point " + end[p] + ", " + data + " has " + T);
             }
+        }
+
+        /** Reads a run: one prompt per events row (trial types {@code task} and {@code control}), streamed by unit slabs. */
+        public static RunMeans read(RowMajorMatrix data, Events events, int threads) {
+            int T = data.rows(), U = data.cols(), P = events.events().size();
+            boolean[] task = new boolean[P];
+            int[] on = new int[P], end = new int[P];
+            labels(events, T, data.file().getFileName().toString(), task, on, end);
             double[] values = new double[P * U];
             int width = (int) Math.max(64, Math.min(U, (2L << 20) / Math.max(1, T)));
             int slabs = (U + width - 1) / width;

@@ -11,6 +11,7 @@ import org.llmri.LlmriException;
 import org.llmri.dataset.BidsNames;
 import org.llmri.dataset.Dataset;
 import org.llmri.dataset.RunFile;
+import org.llmri.dataset.RunStatistics;
 import org.llmri.dataset.Runs;
 import org.llmri.dataset.UnitLayout;
 import org.llmri.io.Npy;
@@ -93,15 +94,13 @@ public final class PromptLevelDataset {
         for (List<RunFile> runs : tasks) {
             List<PromptLevel.RunMeans> m = new ArrayList<>();
             for (RunFile r : runs) {
-                try (RowMajorMatrix data = RowMajorMatrix.ofNpy(r.data())) {
-                    progress.progress("prompt means", 0, 1);
-                    PromptLevel.RunMeans rm = PromptLevel.RunMeans.read(data, Events.read(r.events()), opts.threads());
-                    if (units >= 0 && rm.units() != units) throw new LlmriException(r.data() + ": " + rm.units() + " units, other runs have " + units);
-                    units = rm.units();
-                    m.add(rm);
-                    save(promptMeans(outDir, r.subject(), r.task(), r.run()), rm);
-                    progress.progress("prompt means", 1, 1);
-                }
+                progress.progress("prompt means", 0, 1);
+                PromptLevel.RunMeans rm = means(r, opts.threads());
+                if (units >= 0 && rm.units() != units) throw new LlmriException(r.data() + ": " + rm.units() + " units, other runs have " + units);
+                units = rm.units();
+                m.add(rm);
+                save(promptMeans(outDir, r.subject(), r.task(), r.run()), rm);
+                progress.progress("prompt means", 1, 1);
             }
             means.add(m);
         }
@@ -144,6 +143,24 @@ public final class PromptLevelDataset {
                 "critical_z", "significant", "units", "dof", "prompts", "permutations", "distinct_labelings", "min_p", "fwer_family",
                 "nan_units", "constant_units"), summary);
         return new GlmOutputs.DatasetOutput(outDir, outputs, sumFile);
+    }
+
+    /**
+     * A run's prompt means: from the scanner's fused statistics when the run has them (no pass over the
+     * activations), else from one streaming pass over its activations. Both give the same numbers.
+     */
+    public static PromptLevel.RunMeans means(RunFile r, int threads) {
+        Events events = Events.read(r.events());
+        if (r.hasStats()) {
+            int[] durations = new int[events.events().size()];
+            for (int p = 0; p < durations.length; p++) durations[p] = (int) events.events().get(p).duration();
+            RunStatistics st = RunStatistics.read(r.stats(), durations);
+            return PromptLevel.RunMeans.fromSums(r.stats().toString(), events, st.units(), st.sums());
+        }
+        if (!r.hasActivations()) throw new LlmriException(r.data() + ": no such file, and no " + r.stats().getFileName() + " beside it");
+        try (RowMajorMatrix data = RowMajorMatrix.ofNpy(r.data())) {
+            return PromptLevel.RunMeans.read(data, events, threads);
+        }
     }
 
     private static ProgressListener step(ProgressListener p, String what) {

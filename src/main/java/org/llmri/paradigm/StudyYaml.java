@@ -215,7 +215,7 @@ final class StudyYaml {
                     get(m, "model") == null ? d.model() : text(get(m, "model"), "model"),
                     get(m, "taps") == null ? d.taps() : taps(get(m, "taps")),
                     get(m, "storage_dtype") == null ? d.storageDtype()
-                            : choice(get(m, "storage_dtype"), "storage_dtype", StorageDtype::parse, "f32, f16"),
+                            : choice(get(m, "storage_dtype"), "storage_dtype", StorageDtype::parse, "f32, f16, none"),
                     get(m, "generation") == null ? d.generation() : generation(get(m, "generation"), d.generation()),
                     get(m, "context") == null ? d.context()
                             : choice(get(m, "context"), "context", ContextMode::parse, "fresh, continuous"),
@@ -454,7 +454,7 @@ final class StudyYaml {
         w.field(0, "model", scalar(s.model()), "a folder, or a Hugging Face repo id[@revision]");
         w.field(0, "taps", s.taps().size() == 1 ? scalar(s.taps().getFirst()) : flow(s.taps()),
                 "all | residual | attention | mlp, or a list of tap names/globs like \"layers.*.fc1\"");
-        w.field(0, "storage_dtype", s.storageDtype().label(), "f32 | f16: how activations are stored");
+        w.field(0, "storage_dtype", s.storageDtype().label(), "f32 | f16 | none: how activations are stored (none: only the fused statistics)");
         w.field(0, "acquisition", s.acquisition().mode().label(),
                 "generate: a time point per generated token | read: a time point per prompt token");
         w.raw("generation:");

@@ -111,6 +111,32 @@ public record ReportModel(String title, List<Entry> summary, Path designMatrixPn
             }
             return new TimeCourse(run, series, events.blocks());
         }
+
+        /** A unit's mean over one prompt (events row) of the run. */
+        public interface PromptMean {
+            double mean(int prompt, int unit);
+        }
+
+        /**
+         * As {@link #strongest}, from prompt means (the scan's fused statistics) instead of the activations:
+         * each time point shows its prompt's mean, a step per prompt; NaN outside every prompt.
+         */
+        public static TimeCourse strongestPromptMeans(RunKey run, RunEvents events, double[] z, UnitTable units, int n, PromptMean means) {
+            units.checkLength("z map of " + run, z.length);
+            int time = events.events().stream().mapToInt(RunEvents.Event::end).max().orElse(0);
+            int[] top = Activations.strongest(z, n);
+            List<Series> series = new java.util.ArrayList<>();
+            for (int u : top) {
+                double[] v = new double[time];
+                java.util.Arrays.fill(v, Double.NaN);
+                for (int p = 0; p < events.events().size(); p++) {
+                    RunEvents.Event e = events.events().get(p);
+                    java.util.Arrays.fill(v, e.onset(), e.end(), means.mean(p, u));
+                }
+                series.add(new Series(u, units.describe(u) + "  (z = " + Html.num(z[u], 1) + "; prompt means)", v));
+            }
+            return new TimeCourse(run, series, events.blocks());
+        }
     }
 
     /** One unit's values over time; {@code label} such as "layers.3.fc1[17] (z = 8.1)". */

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.llmri.LlmriException;
 import org.llmri.dataset.Dataset;
+import org.llmri.dataset.RunStatistics;
 import org.llmri.dataset.Runs;
 import org.llmri.io.AtomicFile;
 import org.llmri.io.FolderLock;
@@ -107,13 +108,14 @@ public final class Scanner {
         long done = 0;
         List<RunPlan> todo = new ArrayList<>();
         for (RunPlan run : plan.runs()) {
-            if (resume && isComplete(ds, run, inputs.get(run).timePoints(), taps.units())) {
+            if (resume && isComplete(ds, run, inputs.get(run), taps.units(), study.storageDtype())) {
                 checkSameModel(ds, run);
                 done += inputs.get(run).timePoints();
             } else {
                 todo.add(run);
             }
         }
+        budget(study, todo, inputs, taps.units()).check(out.toString(), diskFree(out), heapFree(), study.storageDtype());
         listener.started(total, done);
         for (RunPlan run : plan.runs()) {
             if (!todo.contains(run)) {
@@ -125,6 +127,55 @@ public final class Scanner {
         }
         writeDescription(ds, study);
         return ds;
+    }
+
+    /** Overrides the free disk and heap the scan is checked against (tests); negative: measure them. */
+    public Scanner withLimits(long freeDisk, long freeHeap) {
+        this.diskLimit = freeDisk;
+        this.heapLimit = freeHeap;
+        return this;
+    }
+
+    private long diskLimit = -1, heapLimit = -1;
+
+    /** What the runs still to scan need: disk for their files, heap for one run's statistics and one step's rows. */
+    static ScanBudget budget(Study study, List<RunPlan> todo, Map<RunPlan, RunInput> inputs, long units) {
+        List<ScanBudget.RunShape> shapes = new ArrayList<>();
+        for (RunPlan run : todo) {
+            RunInput in = inputs.get(run);
+            int prompts = in.promptIds().size();
+            long rows;
+            if (study.acquisition().reads()) {
+                int batch = study.acquisition().batchSize() == 0 ? prompts : study.acquisition().batchSize();
+                rows = 0;
+                for (int from = 0; from < prompts; from += batch) {
+                    long r = 0;
+                    for (int i = from; i < Math.min(prompts, from + batch); i++) r += in.promptIds().get(i).length;
+                    rows = Math.max(rows, r);
+                }
+            } else {
+                int batch = study.generation().batchSize();
+                rows = batch <= 0 ? prompts : Math.min(batch, prompts);
+            }
+            shapes.add(new ScanBudget.RunShape(in.timePoints(), prompts, rows));
+        }
+        return ScanBudget.estimate(shapes, units, study.storageDtype());
+    }
+
+    private long diskFree(Path out) {
+        if (diskLimit >= 0) return diskLimit;
+        try {
+            return Files.getFileStore(out).getUsableSpace();
+        } catch (IOException e) {
+            return Long.MAX_VALUE; // unknown: the writes themselves will say
+        }
+    }
+
+    private long heapFree() {
+        if (heapLimit >= 0) return heapLimit;
+        Runtime rt = Runtime.getRuntime();
+        System.gc(); // once, before the scan: garbage must not count as used
+        return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
     }
 
     /**
@@ -194,14 +245,22 @@ public final class Scanner {
         return new RunInput(ids, keep, durations, (int) timePoints);
     }
 
-    private boolean isComplete(Dataset ds, RunPlan run, int timePoints, int units) {
+    /**
+     * A run is complete when its sidecar (written last) and events are there, with its activations when the
+     * study stores them and its fused statistics (a run from before the statistics existed is kept without them:
+     * the analysis then computes them from its activations).
+     */
+    private boolean isComplete(Dataset ds, RunPlan run, RunInput input, int units, StorageDtype store) {
         Path npy = ds.activations(run.taskId(), run.run());
-        if (!Files.isRegularFile(ds.sidecar(run.taskId(), run.run())) || !Files.isRegularFile(npy)
-                || !Files.isRegularFile(ds.events(run.taskId(), run.run()))) {
+        Path stats = ds.promptStats(run.taskId(), run.run());
+        if (!Files.isRegularFile(ds.sidecar(run.taskId(), run.run())) || !Files.isRegularFile(ds.events(run.taskId(), run.run()))) {
             return false;
         }
+        if (Files.isRegularFile(stats) && RunStatistics.unitsOf(stats, input.durations().length) != units) return false;
+        if (!store.stores()) return Files.isRegularFile(stats);
+        if (!Files.isRegularFile(npy)) return false;
         Npy.Header h = Npy.readHeader(npy);
-        return h.shape().length == 2 && h.shape()[0] == timePoints && h.shape()[1] == units;
+        return h.shape().length == 2 && h.shape()[0] == input.timePoints() && h.shape()[1] == units;
     }
 
     private void checkSameModel(Dataset ds, RunPlan run) {
@@ -234,15 +293,16 @@ public final class Scanner {
         // a fixed number of time points per prompt: generation never stops early (EOS suppressed or not)
         Generator.Settings settings = new Generator.Settings(perPrompt, sampling, g.suppressEos(), false, g.batchSize());
         Recorder recorder = new Recorder(taps, model.model().threads());
-        Npy.Dtype dtype = study.storageDtype() == StorageDtype.F16 ? Npy.Dtype.F16 : Npy.Dtype.F32;
-        Path npy = ds.activations(run.taskId(), run.run());
+        RunStatistics.Accumulator stats = accumulator(study, input, taps);
         List<int[]> generated;
-        try (NpyWriter writer = NpyWriter.create(npy, dtype, input.timePoints(), taps.units())) {
+        try (NpyWriter writer = writer(study, ds, run, input, taps)) {
             Generator.StepObserver toDisk = (step, chosen) -> {
                 for (int o = 0; o < step.outputs(); o++) {
-                    long t = (long) step.outputSequence()[o] * perPrompt + step.outputTokenIndex()[o];
-                    finite.check(recorder.buffer(), recorder.offsetOf(o), step.outputSequence()[o], step.outputTokenIndex()[o]);
-                    writer.writeRowAt(t, recorder.buffer(), recorder.offsetOf(o));
+                    int prompt = step.outputSequence()[o];
+                    long t = (long) prompt * perPrompt + step.outputTokenIndex()[o];
+                    finite.check(recorder.buffer(), recorder.offsetOf(o), prompt, step.outputTokenIndex()[o]);
+                    if (writer != null) writer.writeRowAt(t, recorder.buffer(), recorder.offsetOf(o));
+                    stats.add(prompt, recorder.buffer(), recorder.offsetOf(o));
                 }
                 listener.recorded(step.outputs());
             };
@@ -255,8 +315,9 @@ public final class Scanner {
                 for (int i = 0; i < promptIds.size(); i++) prompts.add(new Generator.Prompt(promptIds.get(i), promptSeed(study.seed(), run, i)));
                 generated = gen.generate(prompts, settings, recorder, toDisk);
             }
-            writer.finish();
+            if (writer != null) writer.finish();
         }
+        stats.finish(run.label()).write(ds.promptStats(run.taskId(), run.run()));
         finishRun(study, ds, run, input, events, taps, generated);
     }
 
@@ -285,25 +346,39 @@ public final class Scanner {
             }
         }
         Recorder recorder = new Recorder(taps, model.model().threads());
-        Npy.Dtype dtype = study.storageDtype() == StorageDtype.F16 ? Npy.Dtype.F16 : Npy.Dtype.F32;
-        Path npy = ds.activations(run.taskId(), run.run());
-        try (NpyWriter writer = NpyWriter.create(npy, dtype, input.timePoints(), taps.units())) {
+        RunStatistics.Accumulator stats = accumulator(study, input, taps);
+        try (NpyWriter writer = writer(study, ds, run, input, taps)) {
             Reader.StepObserver toDisk = step -> {
                 int written = 0;
                 for (int o = 0; o < step.outputs(); o++) {
-                    int t = timeOf[step.outputSequence()[o]][step.outputTokenIndex()[o]];
+                    int prompt = step.outputSequence()[o];
+                    int t = timeOf[prompt][step.outputTokenIndex()[o]];
                     if (t < 0) continue;
-                    finite.check(recorder.buffer(), recorder.offsetOf(o), step.outputSequence()[o], step.outputTokenIndex()[o]);
-                    writer.writeRowAt(t, recorder.buffer(), recorder.offsetOf(o));
+                    finite.check(recorder.buffer(), recorder.offsetOf(o), prompt, step.outputTokenIndex()[o]);
+                    if (writer != null) writer.writeRowAt(t, recorder.buffer(), recorder.offsetOf(o));
+                    stats.add(prompt, recorder.buffer(), recorder.offsetOf(o));
                     written++;
                 }
                 listener.recorded(written);
             };
             if (reader == null) reader = new Reader(model.model()); // one KV cache for every run
             reader.read(promptIds, study.acquisition().batchSize(), recorder, toDisk);
-            writer.finish();
+            if (writer != null) writer.finish();
         }
+        stats.finish(run.label()).write(ds.promptStats(run.taskId(), run.run()));
         finishRun(study, ds, run, input, events, taps, null);
+    }
+
+    /** The run's activations file, or null when the study stores none. */
+    private static NpyWriter writer(Study study, Dataset ds, RunPlan run, RunInput input, TapSet taps) {
+        if (!study.storageDtype().stores()) return null;
+        Npy.Dtype dtype = study.storageDtype() == StorageDtype.F16 ? Npy.Dtype.F16 : Npy.Dtype.F32;
+        return NpyWriter.create(ds.activations(run.taskId(), run.run()), dtype, input.timePoints(), taps.units());
+    }
+
+    /** The run's fused statistics, over the values as stored (f16-rounded when the study stores f16). */
+    private static RunStatistics.Accumulator accumulator(Study study, RunInput input, TapSet taps) {
+        return new RunStatistics.Accumulator(input.durations(), taps.units(), study.storageDtype() == StorageDtype.F16);
     }
 
     /** The events appear with the run, not before it; the sidecar, written last, marks the run complete. */

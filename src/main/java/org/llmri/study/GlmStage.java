@@ -23,6 +23,7 @@ import org.llmri.LlmriException;
 import org.llmri.dataset.BidsNames;
 import org.llmri.dataset.Dataset;
 import org.llmri.dataset.RunFile;
+import org.llmri.dataset.RunStatistics;
 import org.llmri.dataset.Runs;
 import org.llmri.glm.GlmDataset;
 import org.llmri.glm.GlmOptions;
@@ -81,7 +82,11 @@ public final class GlmStage {
                 // an unreadable or older record: fit again
             }
             Path masked = out.resolve(".nonfinite-masked");
-            List<RunFile> fitted = checkFinite(runs, masked, maskNonFinite, warn);
+            if (level == InferenceLevel.TOKEN) Runs.requireActivations(runs, "the token-level GLM (--inference token)");
+            // the prompt-level test reads the fused statistics: when every run has them and they are finite, so was every
+            // value that went into them, and the activations need no second pass
+            boolean fused = level == InferenceLevel.PROMPT && runs.stream().allMatch(r -> r.hasStats() && RunStatistics.finite(r.stats()));
+            List<RunFile> fitted = fused ? runs : checkFinite(runs, masked, maskNonFinite, warn);
             GlmOutputs.DatasetOutput result;
             try {
                 Path units = dataset.resolve(Dataset.UNITS_FILE);
@@ -150,7 +155,9 @@ public final class GlmStage {
                 md.update(r.prefix().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 digest(md, r.data().resolveSibling(r.prefix() + BidsNames.SIDECAR));
                 digest(md, r.events());
-                md.update(Long.toString(Files.size(r.data())).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                for (Path f : new Path[] {r.data(), r.stats()}) {
+                    md.update(Long.toString(Files.isRegularFile(f) ? Files.size(f) : -1).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
             }
             return HexFormat.of().formatHex(md.digest());
         } catch (NoSuchAlgorithmException e) {

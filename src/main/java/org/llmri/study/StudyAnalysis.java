@@ -32,6 +32,7 @@ import org.llmri.report.Methods;
 import org.llmri.report.ReportModel;
 import org.llmri.report.ReportWriter;
 import org.llmri.dataset.Dataset;
+import org.llmri.dataset.RunStatistics;
 
 /**
  * The analysis half after the GLM: task networks from the corrected task &gt; control maps, their
@@ -96,7 +97,10 @@ public final class StudyAnalysis {
         if (repeated) {
             for (RunKey key : runZ.keySet()) {
                 RunEvents ev = RunEvents.read(ds.events(key.task(), key.run()));
-                summaries.add(BlockSummary.read(key, ds.activations(key.task(), key.run()), ev, units.size()));
+                // the scanner's fused statistics when the run has them: no second pass over the activations
+                Path stats = ds.promptStats(key.task(), key.run());
+                summaries.add(RunStatistics.current(stats, ds.activations(key.task(), key.run())) ? checked(BlockSummary.read(key, stats, ev), units.size(), stats)
+                        : BlockSummary.read(key, ds.activations(key.task(), key.run()), ev, units.size()));
             }
             decoding = Decoding.run(summaries, new StoufferNetworks(runZ, zBonferroni),
                     new Decoding.Settings(settings.permutations(), settings.seed() + 2));
@@ -111,8 +115,10 @@ public final class StudyAnalysis {
         List<ReportModel.TimeCourse> courses = new ArrayList<>();
         for (ReportModel.TaskMap m : maps) {
             RunKey first = new RunKey(m.task(), 1);
-            courses.add(ReportModel.TimeCourse.strongest(first, ds.activations(m.task(), 1), RunEvents.read(ds.events(m.task(), 1)),
-                    m.z(), units, 3));
+            RunEvents ev = RunEvents.read(ds.events(m.task(), 1));
+            Path stats = ds.promptStats(m.task(), 1);
+            courses.add(RunStatistics.current(stats, ds.activations(m.task(), 1)) ? promptMeanCourse(first, stats, ev, m.z(), units, 3)
+                    : ReportModel.TimeCourse.strongest(first, ds.activations(m.task(), 1), ev, m.z(), units, 3));
         }
         List<ReportModel.Sample> samples = samples(ds, study);
         JsonNode anySidecar = readJson(ds.sidecar(taskOrder.get(0), 1));
@@ -157,6 +163,23 @@ public final class StudyAnalysis {
                 overlap, repeatability, decoding, courses, samples, methods, findings);
         Path report = ReportWriter.write(reportDir, model);
         return new Result(report, networks, overlap, repeatability, decoding);
+    }
+
+    private static BlockSummary checked(BlockSummary b, int units, Path stats) {
+        if (b.units() != units) throw new LlmriException(stats + ": " + b.units() + " units, units.tsv lists " + units);
+        return b;
+    }
+
+    /**
+     * The strongest units' time courses from the fused statistics: each time point shows its prompt's mean
+     * (a step per prompt), which is what the prompt-level test compares; no pass over the activations.
+     */
+    static ReportModel.TimeCourse promptMeanCourse(RunKey run, Path stats, RunEvents events, double[] z, UnitTable units, int n) {
+        int[] durations = new int[events.events().size()];
+        for (int p = 0; p < durations.length; p++) durations[p] = events.events().get(p).duration();
+        RunStatistics st = RunStatistics.read(stats, durations);
+        if (st.units() != units.size()) throw new LlmriException(stats + ": " + st.units() + " units, units.tsv lists " + units.size());
+        return ReportModel.TimeCourse.strongestPromptMeans(run, events, z, units, n, st::mean);
     }
 
     private record Level(double[] z, boolean[] mask, GlmOutputs.CorrectionOutput correction) {}

@@ -45,6 +45,10 @@ public final class StudyPipeline {
     /** The pipeline with the model resolved by {@code resolver} (null: the process environment's Hugging Face settings). */
     public static StudyAnalysis.Result run(Study study, Path out, GlmOptions glmOptions, InferenceLevel level, PromptLevelDataset.Family family,
                                            StudyAnalysis.Settings settings, Listener listener, org.llmri.model.hub.ModelResolver resolver) {
+        if (level == InferenceLevel.TOKEN && !study.storageDtype().stores()) {
+            throw new org.llmri.LlmriException("--inference token fits every time point, and --store none stores no activations;"
+                    + " use --store f32 or f16, or the prompt-level test");
+        }
         ResourceGuard.check(glmOptions, study.runsPerTask(), glmOptions.contrasts().size(), Runtime.getRuntime().maxMemory(), listener::stage);
         try (FolderLock lock = FolderLock.acquire(out, "study")) {
             Path scanDir = out.resolve("scan");

@@ -171,7 +171,7 @@ class StudyYamlTest {
         assertError("generation:\n  strategy: beam\n", "study.yaml:2: generation.strategy must be one of greedy, sample (got 'beam')");
         assertError("generation:\n  top_p: 1.5\n", "study.yaml:2: generation.top_p must be in (0, 1]");
         assertError("generation:\n  suppress_eos: sometimes\n", "study.yaml:2: generation.suppress_eos must be true or false");
-        assertError("storage_dtype: bf16\n", "study.yaml:1: storage_dtype must be one of f32, f16 (got 'bf16')");
+        assertError("storage_dtype: bf16\n", "study.yaml:1: storage_dtype must be one of f32, f16, none (got 'bf16')");
         assertError("taps: [\"layers 1\"]\n", "study.yaml:1: taps", "'layers 1'");
         assertError("tasks:\n  - id: a\n    bank: builtin:pathology\n    prompts: [x]\n",
                 "study.yaml:4: tasks[0] needs exactly one of bank, prompts or generator (got bank and prompts)");

@@ -36,7 +36,9 @@ public final class ModelResolver {
     public static final String SAFETENSORS_INDEX = "model.safetensors.index.json";
     public static final String PYTORCH_BIN = "pytorch_model.bin";
     /** Weight files in order of preference; the first one the repository has is used. */
-    public static final List<String> WEIGHT_FILES = List.of(SAFETENSORS, SAFETENSORS_INDEX, PYTORCH_BIN);
+    /** The sharded PyTorch checkpoint's index, as several Galactica sizes are published ({@code pytorch_model-0000k-of-0000n.bin}). */
+    public static final String PYTORCH_BIN_INDEX = "pytorch_model.bin.index.json";
+    public static final List<String> WEIGHT_FILES = List.of(SAFETENSORS, SAFETENSORS_INDEX, PYTORCH_BIN, PYTORCH_BIN_INDEX);
 
     private static final long MAX_INDEX_BYTES = 64L << 20;
 
@@ -130,18 +132,22 @@ public final class ModelResolver {
     private static Optional<String> missingFrom(HubCache cache, String commit) {
         for (String f : REQUIRED_FILES) if (!cache.has(commit, f)) return Optional.of(f);
         if (cache.has(commit, SAFETENSORS)) return Optional.empty();
-        if (cache.has(commit, SAFETENSORS_INDEX)) {
-            try {
-                for (String shard : shardsOf(cache.pointer(commit, SAFETENSORS_INDEX))) {
-                    if (!cache.has(commit, shard)) return Optional.of(shard);
-                }
-                return Optional.empty();
-            } catch (LlmriException e) {
-                return Optional.of(SAFETENSORS_INDEX);
-            }
-        }
+        if (cache.has(commit, SAFETENSORS_INDEX)) return missingShard(cache, commit, SAFETENSORS_INDEX);
         if (cache.has(commit, PYTORCH_BIN)) return Optional.empty();
+        if (cache.has(commit, PYTORCH_BIN_INDEX)) return missingShard(cache, commit, PYTORCH_BIN_INDEX);
         return Optional.of("the weights (" + String.join(", ", WEIGHT_FILES) + ")");
+    }
+
+    /** The first shard an index names that the cache lacks (the index itself when it is unreadable). */
+    private static Optional<String> missingShard(HubCache cache, String commit, String index) {
+        try {
+            for (String shard : shardsOf(cache.pointer(commit, index))) {
+                if (!cache.has(commit, shard)) return Optional.of(shard);
+            }
+            return Optional.empty();
+        } catch (LlmriException e) {
+            return Optional.of(index);
+        }
     }
 
     private LlmriException offline(HubCache cache, ModelRef ref, Optional<String> commit) {
@@ -178,7 +184,7 @@ public final class ModelResolver {
         }
         for (String w : WEIGHT_FILES) {
             if (!fetch(cache, pinned, w)) continue;
-            if (w.equals(SAFETENSORS_INDEX)) {
+            if (w.equals(SAFETENSORS_INDEX) || w.equals(PYTORCH_BIN_INDEX)) {
                 for (String shard : shardsOf(cache.pointer(commit, w))) {
                     if (!fetch(cache, pinned, shard)) throw notInRepo(ref, shard + " (listed in " + w + ")");
                 }

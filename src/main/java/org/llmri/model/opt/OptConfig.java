@@ -204,16 +204,19 @@ public record OptConfig(int hiddenSize, int ffnDim, int numLayers, int numHeads,
 
     /** Names of the built-in presets. */
     public static java.util.List<String> presetNames() {
-        return java.util.List.of("galactica-125m", "tiny");
+        return java.util.List.of("galactica-125m", "galactica-1.3b", "galactica-6.7b", "tiny");
     }
 
     /**
      * A preset with the shapes of a published model: "galactica-125m" (768/3072/12 layers/12 heads/50,000 tokens/
-     * 2,048 positions) or "tiny" (64/256/3/4/300/128), pre-LN, GELU, biases, tied lm_head, as opt_ref.py's PRESETS.
+     * 2,048 positions), "galactica-1.3b" (2048/8192/24/32), "galactica-6.7b" (4096/16384/32/32) or "tiny" (64/256/3/4/300/128), pre-LN, GELU, biases, tied lm_head, as opt_ref.py's PRESETS.
      */
     public static OptConfig preset(String name) {
         return switch (name) {
             case "galactica-125m" -> galacticaLike(768, 3072, 12, 12, 50000, 2048);
+            // facebook/galactica-1.3b and -6.7b's config.json: hidden, ffn_dim, layers, heads, vocabulary, positions
+            case "galactica-1.3b" -> galacticaLike(2048, 8192, 24, 32, 50000, 2048);
+            case "galactica-6.7b" -> galacticaLike(4096, 16384, 32, 32, 50000, 2048);
             case "tiny" -> galacticaLike(64, 256, 3, 4, 300, 128);
             default -> throw new LlmriException("unknown preset '" + name + "' (known: " + String.join(", ", presetNames()) + ")");
         };

@@ -45,7 +45,23 @@ public final class RandomModel {
      * renamed, weights first, so an interrupted run leaves no loadable-looking folder.
      */
     public static void write(Path dir, OptConfig config, long seed, DType dtype, Format format, LongConsumer progress) {
-        String target = format == Format.SAFETENSORS ? ModelWeights.SAFETENSORS : ModelWeights.PYTORCH_BIN;
+        write(dir, config, seed, dtype, format, MAX_SHARD_BYTES, progress);
+    }
+
+    /**
+     * Weights above this size are written in shards with an index, as Hugging Face's {@code save_pretrained} does
+     * ({@code model-00001-of-00002.safetensors} + {@code model.safetensors.index.json}, or
+     * {@code pytorch_model-00001-of-00002.bin} + {@code pytorch_model.bin.index.json}); a shard holds whole
+     * tensors, at most this many bytes unless one tensor alone is larger. 2 GB: galactica-1.3b in f16 (2.6 GB)
+     * becomes two shards, galactica-6.7b (13.4 GB) seven.
+     */
+    public static final long MAX_SHARD_BYTES = 2_000_000_000L;
+
+    /** As {@link #write(Path, OptConfig, long, DType, Format, LongConsumer)} with the shard size chosen. */
+    public static void write(Path dir, OptConfig config, long seed, DType dtype, Format format, long maxShardBytes, LongConsumer progress) {
+        boolean sharded = weightBytes(config, dtype) > maxShardBytes;
+        String target = format == Format.SAFETENSORS ? (sharded ? ModelWeights.SAFETENSORS_INDEX : ModelWeights.SAFETENSORS)
+                : (sharded ? ModelWeights.PYTORCH_BIN_INDEX : ModelWeights.PYTORCH_BIN);
         for (String other : List.of(ModelWeights.SAFETENSORS, ModelWeights.SAFETENSORS_INDEX, ModelWeights.PYTORCH_BIN,
                 ModelWeights.PYTORCH_BIN_INDEX)) {
             if (!other.equals(target) && Files.exists(dir.resolve(other))) {
@@ -66,12 +82,49 @@ public final class RandomModel {
                 });
             }));
         }
-        if (format == Format.SAFETENSORS) {
+        if (sharded) {
+            writeShards(dir, specs, format, maxShardBytes);
+        } else if (format == Format.SAFETENSORS) {
             Safetensors.write(dir.resolve(target), specs, java.util.Map.of("format", "pt"));
         } else {
             TorchCheckpointWriter.write(dir.resolve(target), specs);
         }
         config.write(dir.resolve("config.json"), dtype);
+    }
+
+    /** Whole tensors in order into shards of at most {@code maxBytes}, each written atomically, then the index. */
+    private static void writeShards(Path dir, List<TensorSpec> specs, Format format, long maxBytes) {
+        List<List<TensorSpec>> shards = new ArrayList<>();
+        long size = 0, total = 0;
+        for (TensorSpec t : specs) {
+            long bytes = Tensor.numelOf(t.shape()) * t.dtype().bytes();
+            if (shards.isEmpty() || (size + bytes > maxBytes && size > 0)) {
+                shards.add(new ArrayList<>());
+                size = 0;
+            }
+            shards.getLast().add(t);
+            size += bytes;
+            total += bytes;
+        }
+        java.util.Map<String, String> weightMap = new java.util.TreeMap<>();
+        for (int i = 0; i < shards.size(); i++) {
+            String name = String.format(java.util.Locale.ROOT, format == Format.SAFETENSORS ? "model-%05d-of-%05d.safetensors"
+                    : "pytorch_model-%05d-of-%05d.bin", i + 1, shards.size());
+            if (format == Format.SAFETENSORS) Safetensors.write(dir.resolve(name), shards.get(i), java.util.Map.of("format", "pt"));
+            else TorchCheckpointWriter.write(dir.resolve(name), shards.get(i));
+            for (TensorSpec t : shards.get(i)) weightMap.put(t.name(), name);
+        }
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var index = json.createObjectNode();
+        index.putObject("metadata").put("total_size", total);
+        var map = index.putObject("weight_map");
+        weightMap.forEach(map::put);
+        String indexName = format == Format.SAFETENSORS ? ModelWeights.SAFETENSORS_INDEX : ModelWeights.PYTORCH_BIN_INDEX;
+        try {
+            org.llmri.io.AtomicFile.writeString(dir.resolve(indexName), json.writerWithDefaultPrettyPrinter().writeValueAsString(index) + "\n");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Bytes of weights the model will have in {@code dtype}. */

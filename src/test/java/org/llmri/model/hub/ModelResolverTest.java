@@ -317,6 +317,30 @@ class ModelResolverTest {
     }
 
     @Test
+    void shardedPytorchCheckpointsAreFetchedWithTheirIndexAsGalacticaPublishesThem() throws IOException {
+        byte[] a = {1, 2, 3, 4};
+        byte[] b = {5, 6, 7};
+        byte[] index = """
+                {"metadata": {"total_size": 7},
+                 "weight_map": {"x.weight": "pytorch_model-00001-of-00002.bin",
+                                "y.weight": "pytorch_model-00002-of-00002.bin"}}""".getBytes(StandardCharsets.UTF_8);
+        hub.repo("org/bin-sharded").commit(MAIN, FakeHub.files("config.json", config, false, "tokenizer.json", tokenizer,
+                false, "pytorch_model.bin.index.json", index, false, "pytorch_model-00001-of-00002.bin", a, true,
+                "pytorch_model-00002-of-00002.bin", b, true)).ref("main", MAIN);
+        ResolvedModel m = resolver().resolve("org/bin-sharded");
+        assertThat(Files.readAllBytes(m.dir().resolve("pytorch_model-00001-of-00002.bin"))).isEqualTo(a);
+        assertThat(Files.readAllBytes(m.dir().resolve("pytorch_model-00002-of-00002.bin"))).isEqualTo(b);
+        // a shard lost from the cache is named when offline, and fetched again when online
+        Files.delete(m.dir().resolve("pytorch_model-00002-of-00002.bin"));
+        assertThatThrownBy(() -> resolver("HF_HUB_OFFLINE", "1").resolve("org/bin-sharded")).isInstanceOf(LlmriException.class)
+                .hasMessageContaining("pytorch_model-00002-of-00002.bin");
+        assertThat(Files.readAllBytes(resolver().resolve("org/bin-sharded").dir().resolve("pytorch_model-00002-of-00002.bin"))).isEqualTo(b);
+        hub.clearRequests();
+        assertThat(resolver("HF_HUB_OFFLINE", "1").resolve("org/bin-sharded")).isEqualTo(m);
+        assertThat(hub.requests()).isEmpty();
+    }
+
+    @Test
     void indexNamingAFileOutsideTheRepoIsRefused() {
         byte[] index = "{\"weight_map\": {\"x\": \"../../../etc/passwd\"}}".getBytes(StandardCharsets.UTF_8);
         hub.repo("org/evil").commit(MAIN, FakeHub.files("config.json", config, false, "tokenizer.json", tokenizer,

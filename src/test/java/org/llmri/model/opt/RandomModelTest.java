@@ -48,6 +48,52 @@ class RandomModelTest {
         assertThat(Files.readAllBytes(a.resolve(weights))).isNotEqualTo(Files.readAllBytes(c.resolve(weights)));
     }
 
+    /** Above the shard size the weights go into shards with an index, as save_pretrained writes them, and load to the same tensors. */
+    @ParameterizedTest
+    @EnumSource(RandomModel.Format.class)
+    void largeModelsAreWrittenAsShardsWithAnIndexAndLoadToTheSameTensors(RandomModel.Format format) throws IOException {
+        Path whole = write("whole", 5, DType.F16, format);
+        Path sharded = tmp.resolve("sharded");
+        long total = RandomModel.weightBytes(tiny, DType.F16);
+        RandomModel.write(sharded, tiny, 5, DType.F16, format, total / 3, n -> {});
+        boolean st = format == RandomModel.Format.SAFETENSORS;
+        String index = st ? "model.safetensors.index.json" : "pytorch_model.bin.index.json";
+        List<String> files = listing(sharded);
+        List<String> shards = files.stream().filter(f -> !f.endsWith(".json")).toList();
+        int n = shards.size();
+        assertThat(n).isGreaterThanOrEqualTo(3);
+        for (int i = 1; i <= n; i++) {
+            assertThat(shards).contains(String.format(st ? "model-%05d-of-%05d.safetensors" : "pytorch_model-%05d-of-%05d.bin", i, n));
+        }
+        assertThat(files).contains("config.json", index).hasSize(2 + n);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(sharded.resolve(index).toFile());
+        assertThat(json.path("metadata").path("total_size").asLong()).isEqualTo(total);
+        try (ModelWeights a = ModelWeights.open(whole); ModelWeights b = ModelWeights.open(sharded)) {
+            assertThat(b.names()).isEqualTo(a.names());
+            assertThat(b.files()).hasSize(n);
+            for (String name : a.names()) {
+                var x = a.get(name);
+                var y = b.get(name);
+                float[] fx = new float[(int) x.numel()], fy = new float[(int) y.numel()];
+                x.copyToFloat(0, fx, 0, fx.length);
+                y.copyToFloat(0, fy, 0, fy.length);
+                assertThat(fy).as(name).isEqualTo(fx);
+                assertThat(json.path("weight_map").has(b.storedKey(name))).as(name + " in the index").isTrue();
+            }
+        }
+    }
+
+    @Test
+    void galacticaPresetsHaveThePublishedShapes() {
+        OptConfig b13 = OptConfig.preset("galactica-1.3b"), b67 = OptConfig.preset("galactica-6.7b");
+        assertThat(List.of(b13.hiddenSize(), b13.ffnDim(), b13.numLayers(), b13.vocabSize())).containsExactly(2048, 8192, 24, 50000);
+        assertThat(List.of(b67.hiddenSize(), b67.ffnDim(), b67.numLayers(), b67.vocabSize())).containsExactly(4096, 16384, 32, 50000);
+        // 1.3B and 6.7B parameters: f16 weights of 2.6 and 13.3 GB, so both are sharded at 2 GB
+        assertThat(RandomModel.weightBytes(b13, DType.F16) / 1e9).isBetween(2.5, 2.8);
+        assertThat(RandomModel.weightBytes(b67, DType.F16) / 1e9).isBetween(13.0, 13.6);
+        assertThat(RandomModel.weightBytes(b13, DType.F16)).isGreaterThan(RandomModel.MAX_SHARD_BYTES);
+    }
+
     @Test
     void outputIsPinnedAcrossVersionsAndPlatforms() {
         // Scans record the model checksum; a change here silently changes every random-model result.
