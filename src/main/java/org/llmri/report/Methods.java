@@ -20,7 +20,9 @@ public final class Methods {
      * @param tasks the task names
      * @param runsPerTask runs per task
      * @param blockPattern the block sequence of a run, e.g. [control, task, control, task, control]
-     * @param generation how tokens were generated, e.g. "greedy decoding with end-of-sequence suppressed, each prompt from a fresh context"
+     * @param tokensPerPrompt new tokens per prompt when generating; 0 in reading mode
+     * @param generation how tokens were generated, e.g. "greedy decoding with end-of-sequence suppressed, each prompt from a fresh context",
+     *                   or in reading mode how prompts were read
      * @param glm one or more sentences on the GLM fit (design, noise model, drift, contrast)
      * @param threshold how the networks were thresholded, e.g. "a family-wise error rate of 0.05 (max-T, 1000 sign-flip permutations)"
      * @param decodingNetworks how decoding built the training networks, e.g. "fixed effects over the training runs at the same threshold"
@@ -44,9 +46,14 @@ public final class Methods {
                 .append(" taps (named module outputs) per time point. ");
         sb.append(capitalised(count(f.tasks().size(), "task"))).append(" (").append(String.join(", ", f.tasks())).append(") were each run ")
                 .append(times(f.runsPerTask())).append(" with disjoint prompts. A run was the block sequence ")
-                .append(String.join(" ", f.blockPattern())).append(", each block ").append(count(f.promptsPerBlock(), "prompt"))
-                .append(" of ").append(f.tokensPerPrompt()).append(" new tokens (").append(f.generation()).append("), giving ")
-                .append(perRun).append(" time points per run, one per generated token. ");
+                .append(String.join(" ", f.blockPattern())).append(", each block ").append(count(f.promptsPerBlock(), "prompt"));
+        if (f.tokensPerPrompt() > 0) {
+            sb.append(" of ").append(f.tokensPerPrompt()).append(" new tokens (").append(f.generation()).append("), giving ")
+                    .append(perRun).append(" time points per run, one per generated token. ");
+        } else {
+            // reading mode: a prompt gives as many time points as it has tokens, so runs and blocks differ in length
+            sb.append(", ").append(f.generation()).append(", so a block lasts as many time points as its prompts have tokens. ");
+        }
         sb.append(sentence(f.glm())).append(' ');
         sb.append("A task's network is the set of units passing the task > control contrast at ").append(f.threshold())
                 .append(", with units above and below the control condition kept as separate positive and negative networks. ");

@@ -74,7 +74,7 @@ public final class ReportWriter {
             if (m.repeatability() != null) sections.add(new String[] {"repeatability", "Repeatability across runs", repeatability()});
             if (m.decoding() != null) sections.add(new String[] {"decoding", "Decoding the task", decoding()});
             if (!m.timeCourses().isEmpty()) sections.add(new String[] {"timecourses", "Time courses of the strongest units", timeCourses()});
-            if (!m.samples().isEmpty()) sections.add(new String[] {"samples", "Generated text", samples()});
+            if (!m.samples().isEmpty()) sections.add(new String[] {"samples", reading() ? "Prompts read" : "Generated text", samples()});
             sections.add(new String[] {"files", "Files", files()});
 
             StringBuilder sb = new StringBuilder();
@@ -392,13 +392,25 @@ public final class ReportWriter {
                             .toList());
             tableFiles.add("samples.tsv");
             List<List<String>> rows = new ArrayList<>();
+            boolean reading = reading();
             for (ReportModel.Sample s : m.samples()) {
-                rows.add(List.of(Html.escape(s.run().task()), Integer.toString(s.run().run()), Html.escape(s.block()),
+                List<String> row = new java.util.ArrayList<>(List.of(Html.escape(s.run().task()), Integer.toString(s.run().run()), Html.escape(s.block()),
                         "<span class=\"tt " + (s.trialType().equals("task") ? "task" : "control") + "\">" + Html.escape(s.trialType()) + "</span>",
-                        "<span class=\"text\">" + Html.escape(s.prompt()) + "</span>", "<span class=\"text gen\">" + Html.escape(s.generated()) + "</span>"));
+                        "<span class=\"text\">" + Html.escape(s.prompt()) + "</span>"));
+                if (!reading) row.add("<span class=\"text gen\">" + Html.escape(s.generated()) + "</span>");
+                rows.add(row);
+            }
+            if (reading) {
+                return "<p class=\"note\">The prompts as read: each of a prompt's tokens is a time point of the scan.</p>\n"
+                        + Html.table(List.of("task", "run", "block", "type", "prompt"), rows, -1, "samples");
             }
             return "<p class=\"note\">The prompt as given and the tokens the model generated (the time points of the scan).</p>\n"
                     + Html.table(List.of("task", "run", "block", "type", "prompt", "generated"), rows, -1, "samples");
+        }
+
+        /** A reading-mode study: no sample has generated text. */
+        boolean reading() {
+            return m.samples().stream().allMatch(x -> x.generated() == null || x.generated().isEmpty());
         }
 
         String files() {

@@ -150,7 +150,8 @@ public final class StudyAnalysis {
 
         var facts = new Methods.Facts(study.model(), checksum, units.size(), units.taps().size(), taskOrder, study.runsPerTask(),
                 study.design().pattern().stream().map(Condition::label).toList(), study.design().promptsPerBlock(),
-                study.generation().maxNewTokens(), generationWords(study),
+                study.acquisition().reads() ? 0 : study.generation().maxNewTokens(),
+                study.acquisition().reads() ? readingWords(study) : generationWords(study),
                 promptLevel ? promptWords(tops.get(0).inference()) : glmWords(glmOptions) + ". These token-level maps are descriptive: "
                         + "they treat the tokens of a prompt as independent", thresholdWords,
                 String.format(Locale.ROOT, "feature selection on the training runs only: units whose Stouffer-combined training z "
@@ -212,6 +213,12 @@ public final class StudyAnalysis {
             case BONFERRONI -> String.format(Locale.ROOT, "Bonferroni %.2f (on %s p)", c.alpha(), prompt ? "prompt-level" : "token-level");
             default -> String.format(Locale.ROOT, "uncorrected %s p < %.3g", prompt ? "prompt-level" : "token-level", c.alpha());
         };
+    }
+
+    /** The reading acquisition for the methods paragraph. */
+    static String readingWords(Study study) {
+        return "each prompt read in one forward pass from a fresh context, every one of its tokens a time point"
+                + (study.acquisition().keepSpecialTokens() ? " (special tokens included)" : " (special tokens such as [CLS], [SEP] and BOS left out)");
     }
 
     static String generationWords(Study study) {

@@ -36,9 +36,9 @@ class ScanBudgetTest {
         RandomTokenizer.write(model, 300);
     }
 
-    /** The paper's design with 4 tokens per prompt: 12 runs x 80 time points x 3,392 units. */
+    /** The paper's design with 2 runs per task and 4 tokens per prompt: 12 runs x 80 time points x 3,392 units. */
     static Study small(StorageDtype store) {
-        Study s = Paradigms.builtin(Paradigms.GALACTICA_FMRI).withModel(model.toString());
+        Study s = Paradigms.builtin(Paradigms.GALACTICA_FMRI).withRunsPerTask(2).withModel(model.toString());
         return s.withGeneration(s.generation().withMaxNewTokens(4)).withStorageDtype(store);
     }
 
