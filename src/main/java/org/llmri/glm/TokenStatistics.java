@@ -19,9 +19,19 @@ public final class TokenStatistics {
     final int timePoints, p, units, k;
     final double[] x; // [t][p]
     final double[] s; // [k][units]
+    private final boolean f16;
+    private final java.util.BitSet seen;
+    private final java.util.Map<Integer, double[]> pending = new java.util.HashMap<>();
     private int rows;
 
     public TokenStatistics(DesignMatrix design, int units) {
+        this(design, units, false);
+    }
+
+    /** @param f16 the rows are stored as f16: accumulate the stored (rounded) values */
+    public TokenStatistics(DesignMatrix design, int units, boolean f16) {
+        this.f16 = f16;
+        this.seen = new java.util.BitSet(design.rows());
         this.timePoints = design.rows();
         this.p = design.cols();
         this.units = units;
@@ -60,43 +70,80 @@ public final class TokenStatistics {
 
     /** Adds the next time point's values of every unit (length ≥ units, from {@code from}). */
     public void add(float[] y, int from) {
-        double[] row = new double[units];
-        for (int u = 0; u < units; u++) row[u] = y[from + u];
-        add(row);
+        add(rows, y, from);
     }
 
     /** Adds the next time point's values of every unit. */
     public void add(double[] y) {
-        if (rows >= timePoints) throw new IllegalStateException("more rows than the design's " + timePoints);
-        int t = rows, xt = t * p, xp = (t - 1) * p;
-        int yy = off(YY), lyy = off(LYY), sum = off(SUM), first = off(FIRST), last = off(LAST), lo = off(MIN), hi = off(MAX);
+        addRow(rows, y.clone());
+    }
+
+    /**
+     * Adds time point t's values (length ≥ units, from {@code from}). Rows may come in any order (a generation
+     * batch interleaves its prompts); each lag-1 pair is added once both rows are in, so only rows whose
+     * neighbour has not come yet are held (in time order, one per prompt being scanned at once).
+     */
+    public void add(int t, float[] y, int from) {
+        double[] d = new double[units];
+        if (f16) {
+            for (int u = 0; u < units; u++) d[u] = Float.float16ToFloat(Float.floatToFloat16(y[from + u]));
+        } else {
+            for (int u = 0; u < units; u++) d[u] = y[from + u];
+        }
+        addRow(t, d);
+    }
+
+    private void addRow(int t, double[] y) {
+        if (t < 0 || t >= timePoints) throw new IllegalStateException("time point " + t + " outside the design's " + timePoints);
+        if (seen.get(t)) throw new IllegalStateException("time point " + t + " added twice");
+        seen.set(t);
+        int xt = t * p;
+        int yy = off(YY), sum = off(SUM), lo = off(MIN), hi = off(MAX);
         for (int j = 0; j < p; j++) {
             double a = x[xt + j];
             int o = j * units;
             for (int u = 0; u < units; u++) s[o + u] += a * y[u];
         }
-        if (t > 0) {
-            for (int j = 0; j < p; j++) {
-                double a = x[xt + j], b = x[xp + j];
-                int o1 = (p + j) * units, o2 = (2 * p + j) * units;
-                for (int u = 0; u < units; u++) {
-                    s[o1 + u] += a * s[last + u];
-                    s[o2 + u] += b * y[u];
-                }
-            }
-            for (int u = 0; u < units; u++) s[lyy + u] += y[u] * s[last + u];
-        } else {
-            System.arraycopy(y, 0, s, first, units);
-        }
         for (int u = 0; u < units; u++) {
             double v = y[u];
             s[yy + u] += v * v;
             s[sum + u] += v;
-            s[last + u] = v;
             if (v < s[lo + u]) s[lo + u] = v;
             if (v > s[hi + u]) s[hi + u] = v;
         }
+        if (t == 0) System.arraycopy(y, 0, s, off(FIRST), units);
+        if (t == timePoints - 1) System.arraycopy(y, 0, s, off(LAST), units);
+        double[] before = pending.get(t - 1), after = pending.get(t + 1);
+        if (before != null) {
+            lagPair(t, before, y);
+            if (t - 2 < 0 || seen.get(t - 2)) pending.remove(t - 1);
+        }
+        if (after != null) {
+            lagPair(t + 1, y, after);
+            if (t + 2 >= timePoints || seen.get(t + 2)) pending.remove(t + 1);
+        }
+        boolean needBefore = t > 0 && !seen.get(t - 1), needAfter = t < timePoints - 1 && !seen.get(t + 1);
+        if (needBefore || needAfter) pending.put(t, y);
         rows++;
+    }
+
+    /** The lag-1 terms of rows t−1 (prev) and t (cur). */
+    private void lagPair(int t, double[] prev, double[] cur) {
+        int xt = t * p, xp = (t - 1) * p, lyy = off(LYY);
+        for (int j = 0; j < p; j++) {
+            double a = x[xt + j], b = x[xp + j];
+            int o1 = (p + j) * units, o2 = (2 * p + j) * units;
+            for (int u = 0; u < units; u++) {
+                s[o1 + u] += a * prev[u];
+                s[o2 + u] += b * cur[u];
+            }
+        }
+        for (int u = 0; u < units; u++) s[lyy + u] += cur[u] * prev[u];
+    }
+
+    /** Rows held for a lag pair still to come (for tests and the memory estimate). */
+    public int heldRows() {
+        return pending.size();
     }
 
     double xy(int j, int u) {

@@ -144,6 +144,31 @@ class TokenStatisticsTest {
         compare(d, new NoiseModel.Ar1(100), y, 130, "F:task - control;drift");
     }
 
+    /** A generation batch interleaves its prompts' tokens: the statistics do not depend on the arrival order. */
+    @Test
+    void rowsArrivingInterleavedGiveTheSameStatistics() {
+        Random rnd = new Random(6);
+        int prompts = 8, per = 5, T = prompts * per, units = 40;
+        List<Events.Event> ev = new ArrayList<>();
+        for (int i = 0; i < prompts; i++) ev.add(new Events.Event(i * per, per, i % 2 == 0 ? "task" : "control", i + 2));
+        Events e = new Events(Path.of("events.tsv"), ev);
+        DesignMatrix d = DesignMatrix.fromEvents(e, T, DesignMatrix.Spec.defaults(), Path.of("y.npy"));
+        float[] y = data(rnd, e, T, units);
+        TokenStatistics inOrder = new TokenStatistics(d, units), batched = new TokenStatistics(d, units);
+        for (int t = 0; t < T; t++) inOrder.add(y, t * units);
+        for (int b0 = prompts - 4; b0 >= 0; b0 -= 4) // batches of 4 prompts, the later batch first
+            for (int k = 0; k < per; k++)
+                for (int i = b0 + 3; i >= b0; i--) batched.add(i * per + k, y, (i * per + k) * units);
+        assertThat(batched.heldRows()).isZero();
+        assertThat(batched.rowsAdded()).isEqualTo(T);
+        for (int i = 0; i < inOrder.values().length; i++) {
+            assertThat(rel(batched.values()[i], inOrder.values()[i])).as("statistic %d", i).isLessThan(1e-12);
+        }
+        FitResult a = new GlmFitter(d, new NoiseModel.Ar1(100), List.of(Contrast.parse("task - control", d.names()))).fit(batched);
+        FitResult b = new GlmFitter(d, new NoiseModel.Ar1(100), List.of(Contrast.parse("task - control", d.names()))).fit(inOrder);
+        assertThat(a.rho()).containsExactly(b.rho());
+    }
+
     @Test
     void refusesAnotherDesignOrMissingRows() {
         Random rnd = new Random(4);
