@@ -12,6 +12,7 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.llmri.LlmriException;
+import org.llmri.dataset.TokenStatistics;
 import org.llmri.io.RowMajorMatrix;
 
 /**
@@ -471,7 +472,7 @@ public final class GlmFitter {
      * expanded into the accumulated cross-products (see {@link TokenStatistics}).
      */
     public FitResult fit(TokenStatistics st) {
-        if (!st.sameDesign(design)) throw new LlmriException("the token statistics were accumulated with another design matrix");
+        if (!st.sameDesign(design.values(), design.rows(), design.cols())) throw new LlmriException("the token statistics were accumulated with another design matrix");
         if (st.rowsAdded() != timePoints) {
             throw new LlmriException("the token statistics hold " + st.rowsAdded() + " of the design's " + timePoints + " time points");
         }

@@ -10,6 +10,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.llmri.LlmriException;
+import org.llmri.dataset.TokenStatistics;
 import org.llmri.io.Npy;
 import org.llmri.io.RowMajorMatrix;
 
@@ -17,6 +18,10 @@ import org.llmri.io.RowMajorMatrix;
 class TokenStatisticsTest {
     @TempDir
     Path dir;
+
+    static TokenStatistics.Design td(DesignMatrix d) {
+        return new TokenStatistics.Design(d.values(), d.rows(), d.cols());
+    }
 
     static double rel(double a, double b) {
         return Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
@@ -69,9 +74,11 @@ class TokenStatisticsTest {
         try (RowMajorMatrix m = RowMajorMatrix.ofNpy(f)) {
             two = fitter.fit(m, 2, ProgressListener.NONE);
         }
-        TokenStatistics st = new TokenStatistics(d, units);
+        TokenStatistics st = new TokenStatistics(td(d), units);
         for (int t = 0; t < T; t++) st.add(y, t * units);
-        FitResult one = new GlmFitter(d, noise, cs).fit(st);
+        Path sf = dir.resolve("s" + System.nanoTime() + ".npy"), df = dir.resolve("d" + System.nanoTime() + ".npy");
+        st.write(sf, df);
+        FitResult one = new GlmFitter(d, noise, cs).fit(TokenStatistics.read(sf, df));
         assertThat(one.dof()).isEqualTo(two.dof());
         assertThat(one.constant()).containsExactly(two.constant());
         assertThat(one.rho()).containsExactly(two.rho());
@@ -154,7 +161,7 @@ class TokenStatisticsTest {
         Events e = new Events(Path.of("events.tsv"), ev);
         DesignMatrix d = DesignMatrix.fromEvents(e, T, DesignMatrix.Spec.defaults(), Path.of("y.npy"));
         float[] y = data(rnd, e, T, units);
-        TokenStatistics inOrder = new TokenStatistics(d, units), batched = new TokenStatistics(d, units);
+        TokenStatistics inOrder = new TokenStatistics(td(d), units), batched = new TokenStatistics(td(d), units);
         for (int t = 0; t < T; t++) inOrder.add(y, t * units);
         for (int b0 = prompts - 4; b0 >= 0; b0 -= 4) // batches of 4 prompts, the later batch first
             for (int k = 0; k < per; k++)
@@ -175,7 +182,7 @@ class TokenStatisticsTest {
         int[] T = new int[1];
         Events e = events(rnd, 10, false, T);
         DesignMatrix d = DesignMatrix.fromEvents(e, T[0], DesignMatrix.Spec.defaults(), Path.of("y.npy"));
-        TokenStatistics st = new TokenStatistics(d, 3);
+        TokenStatistics st = new TokenStatistics(td(d), 3);
         st.add(new double[] {1, 2, 3});
         GlmFitter f = new GlmFitter(d, new NoiseModel.Ols(), List.of(Contrast.parse("task - control", d.names())));
         assertThatThrownBy(() -> f.fit(st)).isInstanceOf(LlmriException.class).hasMessageContaining("1 of the design's");

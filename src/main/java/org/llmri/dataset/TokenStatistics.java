@@ -1,12 +1,15 @@
-package org.llmri.glm;
+package org.llmri.dataset;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import org.llmri.LlmriException;
+import org.llmri.io.Npy;
 
 /**
  * The sufficient statistics of the token-level GLM for one run, accumulated row by row while a scan
  * streams, so that OLS and nilearn's exact AR(1) can be fitted without the activations
- * ({@link GlmFitter#fit(TokenStatistics)}).
+ * ({@code GlmFitter.fit(TokenStatistics)}).
  *
  * <p>Per unit, with x_t the design's row t (known before the run starts) and y_t the unit's value, in
  * float64: X'y, Σ_{t≥1} x_t y_{t−1}, Σ_{t≥1} x_{t−1} y_t (p values each), y'y, Σ_{t≥1} y_t y_{t−1}, Σ y,
@@ -14,8 +17,16 @@ import org.llmri.LlmriException;
  * z_t − ρ z_{t−1}, so Σ_t a^w_t b^w_t = S_ab − ρ(L_ab + L_ba) + ρ²(S_ab − a_{T−1} b_{T−1}) (S the full
  * cross-product, L the lag-1 one): every ρ bin's X̃'ỹ and ỹ'ỹ follow from these sums and the last row.
  * Stored as [statistic][unit].
+ *
+ * <p>Files: {@code <run prefix>_tokenstats.npy}, float64 [3p + 7, units], and the design it was accumulated
+ * with, {@code <run prefix>_tokendesign.npy}, float64 [time, p] (the GLM uses the statistics only when its
+ * own design equals this one). Memory while scanning: 8 (3p + 7) bytes per unit, plus the rows held for a
+ * lag pair (one per prompt being scanned at once, and each waiting prompt's first row).
  */
 public final class TokenStatistics {
+    /** A run's design matrix, [rows][cols] row-major, as plain values (the scanner gets it from the GLM's defaults). */
+    public record Design(double[] values, int rows, int cols) {}
+
     final int timePoints, p, units, k;
     final double[] x; // [t][p]
     final double[] s; // [k][units]
@@ -24,12 +35,12 @@ public final class TokenStatistics {
     private final java.util.Map<Integer, double[]> pending = new java.util.HashMap<>();
     private int rows;
 
-    public TokenStatistics(DesignMatrix design, int units) {
+    public TokenStatistics(Design design, int units) {
         this(design, units, false);
     }
 
     /** @param f16 the rows are stored as f16: accumulate the stored (rounded) values */
-    public TokenStatistics(DesignMatrix design, int units, boolean f16) {
+    public TokenStatistics(Design design, int units, boolean f16) {
         this.f16 = f16;
         this.seen = new java.util.BitSet(design.rows());
         this.timePoints = design.rows();
@@ -50,7 +61,7 @@ public final class TokenStatistics {
     }
 
     // statistic indices after the three p-blocks (XY at 0, LXY at p: Σ x_t y_{t−1}, LYX at 2p: Σ x_{t−1} y_t)
-    static final int YY = 0, LYY = 1, SUM = 2, FIRST = 3, LAST = 4, MIN = 5, MAX = 6;
+    public static final int YY = 0, LYY = 1, SUM = 2, FIRST = 3, LAST = 4, MIN = 5, MAX = 6;
 
     private int off(int scalar) {
         return (3 * p + scalar) * units;
@@ -146,19 +157,19 @@ public final class TokenStatistics {
         return pending.size();
     }
 
-    double xy(int j, int u) {
+    public double xy(int j, int u) {
         return s[j * units + u];
     }
 
-    double lagXY(int j, int u) { // Σ x_t y_{t−1}
+    public double lagXY(int j, int u) { // Σ x_t y_{t−1}
         return s[(p + j) * units + u];
     }
 
-    double lagYX(int j, int u) { // Σ x_{t−1} y_t
+    public double lagYX(int j, int u) { // Σ x_{t−1} y_t
         return s[(2 * p + j) * units + u];
     }
 
-    double scalar(int which, int u) {
+    public double scalar(int which, int u) {
         return s[off(which) + u];
     }
 
@@ -167,7 +178,45 @@ public final class TokenStatistics {
         return s;
     }
 
-    boolean sameDesign(DesignMatrix d) {
-        return d.rows() == timePoints && d.cols() == p && Arrays.equals(d.values(), x);
+    /** Whether these statistics were accumulated with exactly this design. */
+    public boolean sameDesign(double[] values, int rows, int cols) {
+        return rows == timePoints && cols == p && Arrays.equals(values, x);
+    }
+
+    /** The design the statistics were accumulated with. */
+    public Design design() {
+        return new Design(x.clone(), timePoints, p);
+    }
+
+    /** Heap bytes of one run's statistics: 8 (3p + 7) per unit. */
+    public static long bytes(int p, long units) {
+        return 8L * statisticsPerUnit(p) * units;
+    }
+
+    /** Writes the design, then the statistics, each atomically (a temporary name, then a rename); all rows must be in. */
+    public void write(Path stats, Path design) {
+        if (rows != timePoints || !pending.isEmpty()) throw new IllegalStateException(stats + ": " + rows + " of " + timePoints + " time points added");
+        Npy.write(design, x, timePoints, p);
+        Npy.write(stats, s, k, units);
+    }
+
+    /** Reads a run's statistics and their design; null when either file is missing. */
+    public static TokenStatistics read(Path stats, Path design) {
+        if (!Files.isRegularFile(stats) || !Files.isRegularFile(design)) return null;
+        Npy.Header dh = Npy.readHeader(design), sh = Npy.readHeader(stats);
+        if (dh.dtype() != Npy.Dtype.F64 || dh.shape().length != 2 || dh.shape()[0] < 2 || dh.shape()[1] < 1) {
+            throw new LlmriException(design + ": expected a float64 [time, columns] design, found " + dh.dtype() + " " + Arrays.toString(dh.shape()));
+        }
+        int rows = (int) dh.shape()[0], cols = (int) dh.shape()[1];
+        if (sh.dtype() != Npy.Dtype.F64 || sh.shape().length != 2 || sh.shape()[0] != statisticsPerUnit(cols)) {
+            throw new LlmriException(stats + ": expected float64 [" + statisticsPerUnit(cols) + ", units], found " + sh.dtype() + " " + Arrays.toString(sh.shape()));
+        }
+        TokenStatistics t = new TokenStatistics(new Design(Npy.readDoubles(design), rows, cols), (int) sh.shape()[1]);
+        double[] v = Npy.readDoubles(stats);
+        System.arraycopy(v, 0, t.s, 0, v.length);
+        for (double d : v) if (Double.isNaN(d)) throw new LlmriException(stats + ": holds NaN");
+        t.rows = rows;
+        t.seen.set(0, rows);
+        return t;
     }
 }
