@@ -21,7 +21,7 @@ import org.llmri.io.Npy;
  * <p>Files: {@code <run prefix>_tokenstats.npy}, float64 [3p + 7, units], and the design it was accumulated
  * with, {@code <run prefix>_tokendesign.npy}, float64 [time, p] (the GLM uses the statistics only when its
  * own design equals this one). Memory while scanning: 8 (3p + 7) bytes per unit, plus the rows held for a
- * lag pair (one per prompt being scanned at once, and each waiting prompt's first row).
+ * lag pair (float32, at most two per prompt of a forward step).
  */
 public final class TokenStatistics {
     /** A run's design matrix, [rows][cols] row-major, as plain values (the scanner gets it from the GLM's defaults). */
@@ -32,7 +32,7 @@ public final class TokenStatistics {
     final double[] s; // [k][units]
     private final boolean f16;
     private final java.util.BitSet seen;
-    private final java.util.Map<Integer, double[]> pending = new java.util.HashMap<>();
+    private final java.util.Map<Integer, float[]> pending = new java.util.HashMap<>(); // exact: rows are floats as stored
     private int rows;
 
     public TokenStatistics(Design design, int units) {
@@ -84,9 +84,11 @@ public final class TokenStatistics {
         add(rows, y, from);
     }
 
-    /** Adds the next time point's values of every unit. */
+    /** Adds the next time point's values of every unit, as float32 (the activations' precision). */
     public void add(double[] y) {
-        addRow(rows, y.clone());
+        float[] f = new float[units];
+        for (int u = 0; u < units; u++) f[u] = (float) y[u];
+        add(rows, f, 0);
     }
 
     /**
@@ -124,7 +126,7 @@ public final class TokenStatistics {
         }
         if (t == 0) System.arraycopy(y, 0, s, off(FIRST), units);
         if (t == timePoints - 1) System.arraycopy(y, 0, s, off(LAST), units);
-        double[] before = pending.get(t - 1), after = pending.get(t + 1);
+        double[] before = widen(pending.get(t - 1)), after = widen(pending.get(t + 1));
         if (before != null) {
             lagPair(t, before, y);
             if (t - 2 < 0 || seen.get(t - 2)) pending.remove(t - 1);
@@ -134,8 +136,19 @@ public final class TokenStatistics {
             if (t + 2 >= timePoints || seen.get(t + 2)) pending.remove(t + 1);
         }
         boolean needBefore = t > 0 && !seen.get(t - 1), needAfter = t < timePoints - 1 && !seen.get(t + 1);
-        if (needBefore || needAfter) pending.put(t, y);
+        if (needBefore || needAfter) {
+            float[] f = new float[units];
+            for (int u = 0; u < units; u++) f[u] = (float) y[u];
+            pending.put(t, f);
+        }
         rows++;
+    }
+
+    private static double[] widen(float[] f) {
+        if (f == null) return null;
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
     }
 
     /** The lag-1 terms of rows t−1 (prev) and t (cur). */

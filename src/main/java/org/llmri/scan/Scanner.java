@@ -118,7 +118,7 @@ public final class Scanner {
                 todo.add(run);
             }
         }
-        budget(study, todo, inputs, taps.units()).check(out.toString(), diskFree(out), heapFree(), study.storageDtype());
+        budget(study, todo, inputs, taps.units(), tokenDesign).check(out.toString(), diskFree(out), heapFree(), study.storageDtype());
         listener.started(total, done);
         for (RunPlan run : plan.runs()) {
             if (!todo.contains(run)) {
@@ -152,7 +152,8 @@ public final class Scanner {
     private long diskLimit = -1, heapLimit = -1;
 
     /** What the runs still to scan need: disk for their files, heap for one run's statistics and one step's rows. */
-    static ScanBudget budget(Study study, List<RunPlan> todo, Map<RunPlan, RunInput> inputs, long units) {
+    static ScanBudget budget(Study study, List<RunPlan> todo, Map<RunPlan, RunInput> inputs, long units,
+                             java.util.function.BiFunction<List<EventRow>, Integer, TokenStatistics.Design> tokenDesign) {
         List<ScanBudget.RunShape> shapes = new ArrayList<>();
         for (RunPlan run : todo) {
             RunInput in = inputs.get(run);
@@ -170,7 +171,8 @@ public final class Scanner {
                 int batch = study.generation().batchSize();
                 rows = batch <= 0 ? prompts : Math.min(batch, prompts);
             }
-            shapes.add(new ScanBudget.RunShape(in.timePoints(), prompts, rows));
+            int p = tokenDesign == null ? 0 : tokenDesign.apply(run.events(in.durations()), in.timePoints()).cols();
+            shapes.add(new ScanBudget.RunShape(in.timePoints(), prompts, rows, p));
         }
         return ScanBudget.estimate(shapes, units, study.storageDtype());
     }
