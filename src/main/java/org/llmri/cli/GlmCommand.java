@@ -149,9 +149,6 @@ public final class GlmCommand implements Callable<Integer> {
                 ResourceGuard.check(opts, runsPerTask(input.dataset), contrasts.size(), heap, warn);
                 long units = 0, timePoints = 0;
                 var found = org.llmri.dataset.Runs.complete(input.dataset);
-                if (InferenceLevel.parse(inference) == InferenceLevel.TOKEN) {
-                    org.llmri.dataset.Runs.requireActivations(found, "the token-level GLM (--inference token)");
-                }
                 for (var r : found) {
                     if (!r.hasActivations()) continue; // --store none: the prompt-level test reads the fused statistics
                     long[] shape = org.llmri.io.Npy.readHeader(r.data()).shape();

@@ -15,6 +15,9 @@ public final class BidsNames {
     public static final String SIDECAR = "_activations.json";
     /** A run's fused statistics (per prompt and unit: sum and sum of squares), written by the scanner. */
     public static final String PROMPT_STATS = "_promptstats.npy";
+    /** The token-level GLM's sufficient statistics and the design they were accumulated with ({@link TokenStatistics}). */
+    public static final String TOKEN_STATS = "_tokenstats.npy";
+    public static final String TOKEN_DESIGN = "_tokendesign.npy";
 
     private static final Pattern RUN = Pattern.compile("sub-([A-Za-z0-9]+)_task-([A-Za-z0-9]+)_run-(\\d+)_(activations|promptstats)\\.npy");
 

@@ -51,6 +51,16 @@ public record Dataset(Path root, String subject) {
         return funcDir().resolve(prefix(task, run) + BidsNames.PROMPT_STATS);
     }
 
+    /** The run's token-level GLM statistics ({@link TokenStatistics}). */
+    public Path tokenStats(String task, int run) {
+        return funcDir().resolve(prefix(task, run) + BidsNames.TOKEN_STATS);
+    }
+
+    /** The design the run's token-level statistics were accumulated with. */
+    public Path tokenDesign(String task, int run) {
+        return funcDir().resolve(prefix(task, run) + BidsNames.TOKEN_DESIGN);
+    }
+
     public Path events(String task, int run) {
         return funcDir().resolve(prefix(task, run) + BidsNames.EVENTS);
     }

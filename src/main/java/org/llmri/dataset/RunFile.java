@@ -22,6 +22,20 @@ public record RunFile(String subject, String task, int run, Path data, Path even
         return RunStatistics.current(stats(), data);
     }
 
+    /** The run's token-level GLM statistics ({@link TokenStatistics}), when the scanner wrote them. */
+    public Path tokenStats() {
+        return data.resolveSibling(prefix() + BidsNames.TOKEN_STATS);
+    }
+
+    public Path tokenDesign() {
+        return data.resolveSibling(prefix() + BidsNames.TOKEN_DESIGN);
+    }
+
+    /** Whether the token-level statistics exist and stand for the activations (not older than them). */
+    public boolean hasTokenStats() {
+        return java.nio.file.Files.isRegularFile(tokenDesign()) && RunStatistics.current(tokenStats(), data);
+    }
+
     public boolean hasActivations() {
         return java.nio.file.Files.isRegularFile(data);
     }

@@ -9,6 +9,7 @@ import org.llmri.LlmriException;
 import org.llmri.dataset.UnitLayout;
 import org.llmri.dataset.BidsNames;
 import org.llmri.dataset.RunFile;
+import org.llmri.dataset.TokenStatistics;
 import org.llmri.dataset.Runs;
 import org.llmri.io.RowMajorMatrix;
 import org.llmri.io.Tsv;
@@ -31,7 +32,8 @@ public final class GlmDataset {
 
     /** As {@link #run(Path, Path, GlmOptions, ProgressListener)} for runs already found (and checked complete). */
     public static GlmOutputs.DatasetOutput run(List<RunFile> found, Path unitsTsv, Path outDir, GlmOptions opts, ProgressListener progress) {
-        Runs.requireActivations(found, "the token-level GLM (--inference token)");
+        boolean fused = found.stream().anyMatch(r -> !r.hasActivations());
+        if (fused) requireTokenStatistics(found, opts);
         Map<String, List<RunFile>> groups = new TreeMap<>();
         for (RunFile r : found) groups.computeIfAbsent(r.subject() + "\u0000" + r.task(), k -> new ArrayList<>()).add(r);
         List<GlmOutputs.TaskOutput> tasks = new ArrayList<>();
@@ -43,15 +45,35 @@ public final class GlmDataset {
             List<RowMajorMatrix> mats = new ArrayList<>();
             try {
                 List<MultiRunFit.RunInput> inputs = new ArrayList<>();
-                for (RunFile r : runs) {
-                    RowMajorMatrix m = RowMajorMatrix.ofNpy(r.data());
-                    mats.add(m);
-                    DesignMatrix d = DesignMatrix.fromEvents(Events.read(r.events()), m.rows(), opts.designSpec(), r.data());
-                    inputs.add(new MultiRunFit.RunInput(m, d));
-                }
-                UnitLayout layout = UnitLayout.forUnits(mats.get(0).cols(), unitsTsv);
+                MultiRunFit.Fitted f;
+                int units;
                 ProgressListener pl = (what, done, total) -> progress.progress("task " + task + ": " + what, done, total);
-                MultiRunFit.Fitted f = MultiRunFit.fit(inputs, opts, pl);
+                if (fused) {
+                    // --store none: each run's fit from the sufficient statistics the scanner accumulated
+                    List<TokenStatistics> stats = new ArrayList<>();
+                    for (RunFile r : runs) {
+                        TokenStatistics st = TokenStatistics.read(r.tokenStats(), r.tokenDesign());
+                        DesignMatrix d = DesignMatrix.fromEvents(Events.read(r.events()), st.timePoints(), opts.designSpec(), r.tokenStats());
+                        if (!st.sameDesign(d.values(), d.rows(), d.cols())) {
+                            throw new LlmriException(r.tokenStats() + ": accumulated for the default design (a boxcar per trial type and the constant; no"
+                                    + " HRF, drift or nuisance), and the scan stored no activations: fit with the default design options or rescan with --store f32");
+                        }
+                        stats.add(st);
+                        inputs.add(new MultiRunFit.RunInput(null, d));
+                    }
+                    f = MultiRunFit.fitStatistics(stats, inputs, opts, pl);
+                    units = stats.get(0).units();
+                } else {
+                    for (RunFile r : runs) {
+                        RowMajorMatrix m = RowMajorMatrix.ofNpy(r.data());
+                        mats.add(m);
+                        DesignMatrix d = DesignMatrix.fromEvents(Events.read(r.events()), m.rows(), opts.designSpec(), r.data());
+                        inputs.add(new MultiRunFit.RunInput(m, d));
+                    }
+                    f = MultiRunFit.fit(inputs, opts, pl);
+                    units = mats.get(0).cols();
+                }
+                UnitLayout layout = UnitLayout.forUnits(units, unitsTsv);
                 List<GlmOutputs.LevelOutput> levels = new ArrayList<>();
                 for (int i = 0; i < runs.size(); i++) {
                     RunFile r = runs.get(i);
@@ -81,7 +103,6 @@ public final class GlmDataset {
                             f.maxFixed() == null ? null : fixedMax.toArray(MaxT[]::new), null, opts);
                 }
                 tasks.add(new GlmOutputs.TaskOutput(sub, task, levels, fixed));
-                int units = mats.get(0).cols();
                 for (GlmOutputs.LevelOutput l : levels) addSummary(summary, sub, task, l, units, opts);
                 if (fixed != null) addSummary(summary, sub, task, fixed, units, opts);
             } finally {
@@ -92,6 +113,26 @@ public final class GlmDataset {
         Tsv.write(sumFile, List.of("subject", "task", "run", "contrast", "correction", "alpha", "tail", "threshold",
                 "significant", "units", "dof", "noise", "permutations"), summary);
         return new GlmOutputs.DatasetOutput(outDir, tasks, sumFile);
+    }
+
+    /**
+     * A scan that stored no activations: the token-level GLM fits every run from the statistics the scanner
+     * accumulated. The max-T permutations shuffle the events' labels, which changes the design, and the
+     * statistics hold X'y for the observed design only, so FWE is refused; OLS and AR(1) maps, FDR,
+     * Bonferroni and none work.
+     */
+    private static void requireTokenStatistics(List<RunFile> runs, GlmOptions opts) {
+        for (RunFile r : runs) {
+            if (!java.nio.file.Files.isRegularFile(r.tokenStats()) || !java.nio.file.Files.isRegularFile(r.tokenDesign())) {
+                throw new LlmriException(r.data().getParent() + ": the scan stored no activations (--store none) and no token-level statistics ("
+                        + r.prefix() + BidsNames.TOKEN_STATS + "), so the token-level GLM cannot run; rescan with --store f32 or f16");
+            }
+        }
+        if (opts.corrections().contains(Correction.FWE)) {
+            throw new LlmriException(runs.get(0).data().getParent() + ": the scan stored no activations (--store none); the token-level FWE"
+                    + " permutes the events' labels, which changes the design, so it needs the activations: use --correction fdr,bonferroni,none"
+                    + " (or the prompt-level test, whose FWE works from the scan's statistics)");
+        }
     }
 
     private static void addSummary(List<List<Object>> rows, String sub, String task, GlmOutputs.LevelOutput l, int units, GlmOptions opts) {

@@ -12,6 +12,7 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.llmri.LlmriException;
+import org.llmri.dataset.TokenStatistics;
 import org.llmri.io.RowMajorMatrix;
 
 /**
@@ -462,6 +463,110 @@ public final class GlmFitter {
         });
         finish(res);
         return res;
+    }
+
+    /**
+     * Fits every unit from its accumulated sufficient statistics, reading no activations: the same OLS
+     * β, Yule–Walker ρ (with nilearn's global residual mean when the design lacks the constant), bins,
+     * whitened refits and dispersion as {@link #fit(RowMajorMatrix, int, ProgressListener)}, each sum
+     * expanded into the accumulated cross-products (see {@link TokenStatistics}).
+     */
+    public FitResult fit(TokenStatistics st) {
+        if (!st.sameDesign(design.values(), design.rows(), design.cols())) throw new LlmriException("the token statistics were accumulated with another design matrix");
+        if (st.rowsAdded() != timePoints) {
+            throw new LlmriException("the token statistics hold " + st.rowsAdded() + " of the design's " + timePoints + " time points");
+        }
+        final int T = timePoints, units = st.units();
+        FitResult res = newResult(units);
+        boolean ar = noise instanceof NoiseModel.Ar1;
+        double[][] g0 = olsPinv.gramPinv();
+        double[] colSum = new double[p], xLast = new double[p], xFirst = new double[p];
+        for (int t = 0; t < T; t++) for (int j = 0; j < p; j++) colSum[j] += x[t * p + j];
+        for (int j = 0; j < p; j++) {
+            xFirst[j] = x[j];
+            xLast[j] = x[(T - 1) * p + j];
+        }
+        double[][] gram = new double[p][p], lagGram = new double[p][p]; // X'X and Σ_{t≥1} x_t x_{t−1}'
+        for (int t = 0; t < T; t++)
+            for (int a = 0; a < p; a++)
+                for (int b = 0; b < p; b++) {
+                    gram[a][b] += x[t * p + a] * x[t * p + b];
+                    if (t > 0) lagGram[a][b] += x[t * p + a] * x[(t - 1) * p + b];
+                }
+        double[] xy = new double[p], beta = new double[p];
+        double[][] betas = new double[units][];
+        double mean = 0;
+        for (int u = 0; u < units; u++) {
+            for (int j = 0; j < p; j++) xy[j] = st.xy(j, u);
+            double[] b = new double[p];
+            for (int j = 0; j < p; j++) b[j] = Linalg.dot(g0[j], xy);
+            betas[u] = b;
+            if (ar && !spansConstant) mean += st.scalar(TokenStatistics.SUM, u) - Linalg.dot(colSum, b);
+        }
+        double m = ar && !spansConstant ? mean / ((double) T * units) : 0;
+        Workspace w = workspace();
+        for (int u0 = 0; u0 < units; u0 += SUB) {
+            int nv = Math.min(SUB, units - u0);
+            Arrays.fill(w.beta, 0);
+            Arrays.fill(w.bin, 0);
+            for (int u = 0; u < nv; u++) {
+                int unit = u0 + u;
+                double[] b = betas[unit];
+                for (int j = 0; j < p; j++) xy[j] = st.xy(j, unit);
+                double yy = st.scalar(TokenStatistics.YY, unit);
+                double ee = yy - 2 * Linalg.dot(b, xy) + quadForm(b, gram, b);
+                boolean constant = st.scalar(TokenStatistics.MIN, unit) == st.scalar(TokenStatistics.MAX, unit);
+                res.constant()[unit] = constant;
+                int k = 0;
+                if (ar && !constant) {
+                    double y0 = st.scalar(TokenStatistics.FIRST, unit), yl = st.scalar(TokenStatistics.LAST, unit);
+                    double se = st.scalar(TokenStatistics.SUM, unit) - Linalg.dot(colSum, b);
+                    double e0 = y0 - Linalg.dot(xFirst, b), el = yl - Linalg.dot(xLast, b);
+                    double lag = st.scalar(TokenStatistics.LYY, unit) + quadForm(b, lagGram, b);
+                    for (int j = 0; j < p; j++) lag -= b[j] * (st.lagYX(j, unit) + st.lagXY(j, unit));
+                    double s0 = ee - 2 * m * se + T * m * m;
+                    double s1 = lag - m * (2 * se - e0 - el) + (T - 1) * m * m;
+                    double r0 = s0 / ((double) T * T), r1 = s1 / ((double) (T - 1) * T);
+                    double rho = r0 > 0 ? r1 / r0 : 0;
+                    if (!Double.isFinite(rho)) rho = 0;
+                    k = (int) (rho * bins);
+                    if (k > bins + 1) k = bins + 1;
+                    if (k < -bins - 1) k = -bins - 1;
+                }
+                w.bin[u] = k;
+                res.rho()[unit] = ar ? k * 1.0 / bins : 0;
+                if (!ar) {
+                    for (int j = 0; j < p; j++) w.beta[j * SUB + u] = b[j];
+                    w.ssr[u] = ee;
+                    continue;
+                }
+                // whitened refit: X̃'ỹ, ỹ'ỹ and X̃'X̃ as quadratics in ρ of the accumulated sums
+                double r = k * 1.0 / bins, yl = st.scalar(TokenStatistics.LAST, unit);
+                double[] g = new double[p];
+                for (int j = 0; j < p; j++) g[j] = xy[j] - r * (st.lagXY(j, unit) + st.lagYX(j, unit)) + r * r * (xy[j] - xLast[j] * yl);
+                double yw = yy - 2 * r * st.scalar(TokenStatistics.LYY, unit) + r * r * (yy - yl * yl);
+                double[][] gp = bin(k).gramPinv();
+                double[] bw = new double[p];
+                for (int j = 0; j < p; j++) bw[j] = Linalg.dot(gp[j], g);
+                double quad = 0;
+                for (int a = 0; a < p; a++)
+                    for (int c = 0; c < p; c++) {
+                        double gw = gram[a][c] - r * (lagGram[a][c] + lagGram[c][a]) + r * r * (gram[a][c] - xLast[a] * xLast[c]);
+                        quad += bw[a] * gw * bw[c];
+                    }
+                for (int j = 0; j < p; j++) w.beta[j * SUB + u] = bw[j];
+                w.ssr[u] = yw - 2 * Linalg.dot(bw, g) + quad;
+            }
+            emit(u0, nv, w.beta, w.ssr, w.bin, res, w);
+        }
+        finish(res);
+        return res;
+    }
+
+    private static double quadForm(double[] a, double[][] m, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) for (int j = 0; j < b.length; j++) s += a[i] * m[i][j] * b[j];
+        return s;
     }
 
     /**

@@ -23,6 +23,26 @@ final class MultiRunFit {
      */
     record Fitted(List<FitResult> fits, List<Contrast> contrasts, MaxT[][] maxRun, MaxT[] maxFixed) {}
 
+    /** Fits each run from its accumulated sufficient statistics (no permutations: see GlmDataset). */
+    static Fitted fitStatistics(List<org.llmri.dataset.TokenStatistics> stats, List<RunInput> runs, GlmOptions opts, ProgressListener progress) {
+        DesignMatrix d0 = runs.get(0).design();
+        List<Contrast> contrasts = new ArrayList<>();
+        for (String spec : opts.contrasts()) contrasts.add(Contrast.parse(spec, d0.names()));
+        int units = stats.get(0).units();
+        List<FitResult> results = new ArrayList<>();
+        for (int r = 0; r < runs.size(); r++) {
+            DesignMatrix d = runs.get(r).design();
+            if (!d.names().equals(d0.names())) {
+                throw new LlmriException("run " + (r + 1) + ": its design's columns " + d.names() + " differ from the first run's " + d0.names()
+                        + " (every run needs the same trial types)");
+            }
+            if (stats.get(r).units() != units) throw new LlmriException("run " + (r + 1) + ": " + stats.get(r).units() + " units, but the first run has " + units);
+            results.add(new GlmFitter(d, opts.noise(), contrasts).fit(stats.get(r)));
+            progress.progress("fit from statistics", r + 1, runs.size());
+        }
+        return new Fitted(results, contrasts, null, null);
+    }
+
     static Fitted fit(List<RunInput> runs, GlmOptions opts, ProgressListener progress) {
         DesignMatrix d0 = runs.get(0).design();
         List<Contrast> contrasts = new ArrayList<>();

@@ -3,12 +3,14 @@ package org.llmri.scan;
 import java.util.Locale;
 import org.llmri.LlmriException;
 import org.llmri.dataset.RunStatistics;
+import org.llmri.dataset.TokenStatistics;
 import org.llmri.paradigm.StorageDtype;
 
 /**
  * What a scan will need, estimated before it starts, so a scan that cannot fit is refused in one line at once
  * rather than failing hours in. Disk: every run still to scan writes its activations ([time, unit] at the
- * stored width) and its fused statistics (16 bytes per prompt and unit). Heap: one run at a time holds its
+ * stored width) and its fused statistics (16 bytes per prompt and unit, plus 8 (3p + 7) bytes per unit of token-level
+ * GLM statistics for a design of p columns). Heap: one run at a time holds its
  * statistics and the recorder's rows of one forward step (4 bytes per unit and row), plus a fixed margin for
  * the forward pass's own buffers; the weights are memory-mapped or packed beside the heap and are already loaded.
  *
@@ -21,18 +23,30 @@ public record ScanBudget(long diskBytes, long activationBytes, long heapBytes, l
     /** Room kept for the forward pass's working buffers and the rest of the process. */
     static final long HEAP_MARGIN = 256L << 20;
 
-    /** A run still to scan: its time points, its prompts and the most rows one forward step records. */
-    public record RunShape(long timePoints, int prompts, long rowsPerStep) {}
+    /**
+     * A run still to scan: its time points, its prompts, the most rows one forward step records, and the token-level
+     * GLM design's columns p (0 when the scan accumulates no token statistics).
+     */
+    public record RunShape(long timePoints, int prompts, long rowsPerStep, int tokenColumns) {
+        public RunShape(long timePoints, int prompts, long rowsPerStep) {
+            this(timePoints, prompts, rowsPerStep, 0);
+        }
+    }
 
     public static ScanBudget estimate(Iterable<RunShape> runs, long units, StorageDtype store) {
         long activations = 0, stats = 0, disk = 0, heap = 0, maxStats = 0;
         for (RunShape r : runs) {
             long a = r.timePoints() * units * store.bytes();
             long s = RunStatistics.bytes(r.prompts(), units);
+            long held = 0; // the token statistics' rows waiting for a lag pair: at most two float32 rows per prompt of a step
+            if (r.tokenColumns() > 0) {
+                s += TokenStatistics.bytes(r.tokenColumns(), units);
+                held = 8 * r.rowsPerStep() * units;
+            }
             activations += a;
             disk += a + s + 4096;
-            maxStats = Math.max(maxStats, s);
-            heap = Math.max(heap, s + 4 * r.rowsPerStep() * units + HEAP_MARGIN);
+            maxStats = Math.max(maxStats, s + held);
+            heap = Math.max(heap, s + held + 4 * r.rowsPerStep() * units + HEAP_MARGIN);
         }
         return new ScanBudget(disk, activations, heap, maxStats);
     }

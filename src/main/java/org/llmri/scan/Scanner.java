@@ -12,6 +12,7 @@ import java.util.Map;
 import org.llmri.LlmriException;
 import org.llmri.dataset.Dataset;
 import org.llmri.dataset.RunStatistics;
+import org.llmri.dataset.TokenStatistics;
 import org.llmri.dataset.Runs;
 import org.llmri.io.AtomicFile;
 import org.llmri.io.FolderLock;
@@ -56,6 +57,8 @@ public final class Scanner {
     private final Subject subject;
     private final ScanListener listener;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private java.util.function.BiFunction<List<EventRow>, Integer, TokenStatistics.Design> tokenDesign;
 
     public Scanner(LoadedModel model, TextTokenizer tokenizer, Subject subject, ScanListener listener) {
         this.model = model;
@@ -115,7 +118,7 @@ public final class Scanner {
                 todo.add(run);
             }
         }
-        budget(study, todo, inputs, taps.units()).check(out.toString(), diskFree(out), heapFree(), study.storageDtype());
+        budget(study, todo, inputs, taps.units(), tokenDesign).check(out.toString(), diskFree(out), heapFree(), study.storageDtype());
         listener.started(total, done);
         for (RunPlan run : plan.runs()) {
             if (!todo.contains(run)) {
@@ -130,6 +133,16 @@ public final class Scanner {
     }
 
     /** Overrides the free disk and heap the scan is checked against (tests); negative: measure them. */
+    /**
+     * Also accumulates each run's token-level GLM statistics ({@link TokenStatistics}) for the design that
+     * {@code design} builds from the run's events and time points (the GLM's defaults: the scanner does not
+     * build designs itself), so that {@code --inference token} works without stored activations.
+     */
+    public Scanner withTokenDesign(java.util.function.BiFunction<List<EventRow>, Integer, TokenStatistics.Design> design) {
+        this.tokenDesign = design;
+        return this;
+    }
+
     public Scanner withLimits(long freeDisk, long freeHeap) {
         this.diskLimit = freeDisk;
         this.heapLimit = freeHeap;
@@ -139,7 +152,8 @@ public final class Scanner {
     private long diskLimit = -1, heapLimit = -1;
 
     /** What the runs still to scan need: disk for their files, heap for one run's statistics and one step's rows. */
-    static ScanBudget budget(Study study, List<RunPlan> todo, Map<RunPlan, RunInput> inputs, long units) {
+    static ScanBudget budget(Study study, List<RunPlan> todo, Map<RunPlan, RunInput> inputs, long units,
+                             java.util.function.BiFunction<List<EventRow>, Integer, TokenStatistics.Design> tokenDesign) {
         List<ScanBudget.RunShape> shapes = new ArrayList<>();
         for (RunPlan run : todo) {
             RunInput in = inputs.get(run);
@@ -157,7 +171,8 @@ public final class Scanner {
                 int batch = study.generation().batchSize();
                 rows = batch <= 0 ? prompts : Math.min(batch, prompts);
             }
-            shapes.add(new ScanBudget.RunShape(in.timePoints(), prompts, rows));
+            int p = tokenDesign == null ? 0 : tokenDesign.apply(run.events(in.durations()), in.timePoints()).cols();
+            shapes.add(new ScanBudget.RunShape(in.timePoints(), prompts, rows, p));
         }
         return ScanBudget.estimate(shapes, units, study.storageDtype());
     }
@@ -294,6 +309,7 @@ public final class Scanner {
         Generator.Settings settings = new Generator.Settings(perPrompt, sampling, g.suppressEos(), false, g.batchSize());
         Recorder recorder = new Recorder(taps, model.model().threads());
         RunStatistics.Accumulator stats = accumulator(study, input, taps);
+        TokenStatistics tokenStats = tokenStatistics(study, input, events, taps);
         List<int[]> generated;
         try (NpyWriter writer = writer(study, ds, run, input, taps)) {
             Generator.StepObserver toDisk = (step, chosen) -> {
@@ -303,6 +319,7 @@ public final class Scanner {
                     finite.check(recorder.buffer(), recorder.offsetOf(o), prompt, step.outputTokenIndex()[o]);
                     if (writer != null) writer.writeRowAt(t, recorder.buffer(), recorder.offsetOf(o));
                     stats.add(prompt, recorder.buffer(), recorder.offsetOf(o));
+                    if (tokenStats != null) tokenStats.add((int) t, recorder.buffer(), recorder.offsetOf(o));
                 }
                 listener.recorded(step.outputs());
             };
@@ -318,6 +335,7 @@ public final class Scanner {
             if (writer != null) writer.finish();
         }
         stats.finish(run.label()).write(ds.promptStats(run.taskId(), run.run()));
+        if (tokenStats != null) tokenStats.write(ds.tokenStats(run.taskId(), run.run()), ds.tokenDesign(run.taskId(), run.run()));
         finishRun(study, ds, run, input, events, taps, generated);
     }
 
@@ -347,6 +365,7 @@ public final class Scanner {
         }
         Recorder recorder = new Recorder(taps, model.model().threads());
         RunStatistics.Accumulator stats = accumulator(study, input, taps);
+        TokenStatistics tokenStats = tokenStatistics(study, input, events, taps);
         try (NpyWriter writer = writer(study, ds, run, input, taps)) {
             Reader.StepObserver toDisk = step -> {
                 int written = 0;
@@ -357,6 +376,7 @@ public final class Scanner {
                     finite.check(recorder.buffer(), recorder.offsetOf(o), prompt, step.outputTokenIndex()[o]);
                     if (writer != null) writer.writeRowAt(t, recorder.buffer(), recorder.offsetOf(o));
                     stats.add(prompt, recorder.buffer(), recorder.offsetOf(o));
+                    if (tokenStats != null) tokenStats.add(t, recorder.buffer(), recorder.offsetOf(o));
                     written++;
                 }
                 listener.recorded(written);
@@ -366,6 +386,7 @@ public final class Scanner {
             if (writer != null) writer.finish();
         }
         stats.finish(run.label()).write(ds.promptStats(run.taskId(), run.run()));
+        if (tokenStats != null) tokenStats.write(ds.tokenStats(run.taskId(), run.run()), ds.tokenDesign(run.taskId(), run.run()));
         finishRun(study, ds, run, input, events, taps, null);
     }
 
@@ -379,6 +400,12 @@ public final class Scanner {
     /** The run's fused statistics, over the values as stored (f16-rounded when the study stores f16). */
     private static RunStatistics.Accumulator accumulator(Study study, RunInput input, TapSet taps) {
         return new RunStatistics.Accumulator(input.durations(), taps.units(), study.storageDtype() == StorageDtype.F16);
+    }
+
+    /** The run's token-level GLM statistics (null without a design function), over the values as stored. */
+    private TokenStatistics tokenStatistics(Study study, RunInput input, List<EventRow> events, TapSet taps) {
+        if (tokenDesign == null) return null;
+        return new TokenStatistics(tokenDesign.apply(events, input.timePoints()), taps.units(), study.storageDtype() == StorageDtype.F16);
     }
 
     /** The events appear with the run, not before it; the sidecar, written last, marks the run complete. */

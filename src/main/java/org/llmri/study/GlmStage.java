@@ -82,11 +82,12 @@ public final class GlmStage {
                 // an unreadable or older record: fit again
             }
             Path masked = out.resolve(".nonfinite-masked");
-            if (level == InferenceLevel.TOKEN) Runs.requireActivations(runs, "the token-level GLM (--inference token)");
+            // the token-level GLM on a --store none scan fits from the scanner's token statistics (GlmDataset checks them)
+            boolean tokenFused = level == InferenceLevel.TOKEN && runs.stream().anyMatch(r -> !r.hasActivations());
             // the prompt-level test reads the fused statistics: when every run has them and they are finite, so was every
             // value that went into them, and the activations need no second pass
             boolean fused = level == InferenceLevel.PROMPT && runs.stream().allMatch(r -> r.hasStats() && RunStatistics.finite(r.stats()));
-            List<RunFile> fitted = fused ? runs : checkFinite(runs, masked, maskNonFinite, warn);
+            List<RunFile> fitted = fused || tokenFused ? runs : checkFinite(runs, masked, maskNonFinite, warn);
             GlmOutputs.DatasetOutput result;
             try {
                 Path units = dataset.resolve(Dataset.UNITS_FILE);

@@ -2,6 +2,7 @@ package org.llmri.study;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.llmri.LlmriException;
 import org.llmri.dataset.Dataset;
 import org.llmri.dataset.ModelPath;
@@ -60,8 +61,24 @@ public final class ScanStage {
             requireFiniteWeights(m);
             String sha = Sha256.ofFiles(m.weights().files());
             Scanner.Subject subject = new Scanner.Subject(rec.model(), resolved.revision(), resolved.commit(), sha);
-            return new Scanner(m, tok, subject, listener).scan(rec, target, resume, lock);
+            return new Scanner(m, tok, subject, listener).withTokenDesign(ScanStage::tokenDesign).scan(rec, target, resume, lock);
         }
+    }
+
+    /**
+     * The design the scanner accumulates the token-level GLM's statistics for: the GLM's default options
+     * (a boxcar per trial type over its prompts' time points, and the constant) on the run's events.
+     */
+    public static org.llmri.dataset.TokenStatistics.Design tokenDesign(List<org.llmri.paradigm.EventRow> events, int timePoints) {
+        List<org.llmri.glm.Events.Event> ev = new java.util.ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            org.llmri.paradigm.EventRow e = events.get(i);
+            ev.add(new org.llmri.glm.Events.Event(e.onset(), e.duration(), e.trialType(), i + 2));
+        }
+        Path where = Path.of("events.tsv");
+        org.llmri.glm.DesignMatrix d = org.llmri.glm.DesignMatrix.fromEvents(new org.llmri.glm.Events(where, ev), timePoints,
+                org.llmri.glm.GlmOptions.defaults().designSpec(), where);
+        return new org.llmri.dataset.TokenStatistics.Design(d.values(), d.rows(), d.cols());
     }
 
     /** Refuses a model whose weights hold NaN or Inf: every activation would be NaN (one pass over the mapped weights). */

@@ -45,8 +45,13 @@ class StoreNoneCommandTest {
         assertThat(glm.code()).as(glm.err()).isZero();
         assertThat(scan.resolve("glm").resolve("sub-tiny").resolve("sub-tiny_task-pathology_contrast-taskMinusControl_stat-z_statmap.npy")).exists();
 
+        // the token-level GLM fits from the scan's token statistics; its FWE (label permutations) needs the activations
+        Cli token = Cli.run("glm", "--dataset", scan.toString(), "--inference", "token", "--correction", "fdr,bonferroni,none",
+                "--no-nifti", "--out", dir.resolve("token-fused").toString());
+        assertThat(token.code()).as(token.err()).isZero();
+        assertThat(dir.resolve("token-fused").resolve("sub-tiny").resolve("sub-tiny_task-pathology_contrast-taskMinusControl_stat-z_statmap.npy")).exists();
         for (Cli refused : new Cli[] {
-                Cli.run("glm", "--dataset", scan.toString(), "--inference", "token", "--out", dir.resolve("token").toString()),
+                Cli.run("glm", "--dataset", scan.toString(), "--inference", "token", "--correction", "fwe", "--out", dir.resolve("token").toString()),
                 Cli.run("export", "nifti", scan.toString(), "--out", dir.resolve("nifti").toString())}) {
             assertThat(refused.code()).isEqualTo(2);
             assertThat(refused.err()).contains("the scan stored no activations (--store none)");

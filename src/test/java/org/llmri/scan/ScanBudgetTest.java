@@ -88,5 +88,10 @@ class ScanBudgetTest {
         assertThat(none.activationBytes()).isZero();
         assertThat(none.diskBytes()).isEqualTo(12 * (20L * 839_680 * 16 + 4096));
         assertThat(ScanBudget.estimate(runs, 839_680, StorageDtype.F16).activationBytes()).isEqualTo(f32.activationBytes() / 2);
+        // with the token-level GLM statistics (p = 3: 16 float64 per unit) and their held rows (two float32 per prompt of a step)
+        var withToken = Collections.nCopies(12, new ScanBudget.RunShape(640, 20, 20, 3));
+        ScanBudget tok = ScanBudget.estimate(withToken, 839_680, StorageDtype.NONE);
+        assertThat(tok.diskBytes()).isEqualTo(12 * (20L * 839_680 * 16 + 128L * 839_680 + 4096)); // 4.5 GB
+        assertThat(tok.heapBytes()).isEqualTo(20L * 839_680 * 16 + 128L * 839_680 + 8L * 20 * 839_680 + 20L * 839_680 * 4 + ScanBudget.HEAP_MARGIN);
     }
 }

@@ -63,7 +63,9 @@ class ScanTest {
     static Dataset scan(Study study, Path out, boolean resume) {
         try (LoadedModel m = LoadedModel.open(model); TextTokenizer tok = TextTokenizer.load(model.resolve("tokenizer.json"))) {
             String sha = org.llmri.model.weights.Sha256.ofFiles(m.weights().files());
-            return new Scanner(m, tok, new Scanner.Subject(study.model(), null, null, sha), null).scan(study, out, resume);
+            // as the CLI scans (ScanStage): with the token-level GLM statistics
+            return new Scanner(m, tok, new Scanner.Subject(study.model(), null, null, sha), null)
+                    .withTokenDesign(org.llmri.study.ScanStage::tokenDesign).scan(study, out, resume);
         }
     }
 
