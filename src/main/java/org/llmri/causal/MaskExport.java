@@ -122,9 +122,10 @@ public final class MaskExport {
         });
     }
 
-    public static Map<String, String> meta(String task, int units, String threshold) {
+    public static Map<String, String> meta(String task, int units, String threshold, String architecture) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("format", "pt");
+        m.put("llmri_architecture", architecture);
         m.put("llmri_task", task);
         m.put("llmri_units", Integer.toString(units));
         m.put("llmri_threshold", threshold);
