@@ -74,6 +74,72 @@ class MaskExportTest {
         }
     }
 
+    /**
+     * Against the forward pass: raising exactly the weights a unit's mask marks as computing it (every 2-D WRITES
+     * wire) changes that unit and no other unit of its tap, except those the same weights compute (a Llama KV head's
+     * value row feeds every query head of its group). Taps whose units all mix after the marked weights (layer
+     * outputs, post-LN embeddings, norms) are left out: there every unit moves.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"opt", "bert", "gpt2-tiny", "neox-tiny", "llama-tiny"})
+    void raisingTheMarkedWeightsMovesExactlyThatUnit(String family) throws Exception {
+        int[] ids = {3, 7, 11, 5, 9, 4};
+        try (LoadedModel m = open(family)) {
+            Map<String, float[]> base = record(m, ids);
+            int checked = 0;
+            for (Tap tap : m.model().taps()) {
+                if (tap.layer() != 1 || tap.kind().equals("residual")) continue;
+                List<org.llmri.model.Wire> writes = m.model().wiring(tap).stream()
+                        .filter(w -> w.role() == org.llmri.model.Wire.Role.WRITES && MaskExport.stored(m.weights(), w.param()) != null
+                                && MaskExport.stored(m.weights(), w.param()).rank() == 2).toList();
+                if (writes.isEmpty()) continue;
+                int unit = tap.width() / 2 + 3;
+                Map<String, long[]> shapes = new TreeMap<>();
+                Map<String, boolean[]> masks = one(m, tap, unit, shapes);
+                Path dir = tmp.resolve(family + "-" + tap.name());
+                java.nio.file.Files.createDirectories(dir);
+                java.nio.file.Files.copy(m.dir().resolve("config.json"), dir.resolve("config.json"));
+                List<Tensor> tensors = new java.util.ArrayList<>();
+                for (String name : m.weights().names()) {
+                    Tensor t = m.weights().get(name);
+                    float[] v = t.toFloatArray();
+                    for (var w : writes) {
+                        if (MaskExport.stored(m.weights(), w.param()) != t) continue;
+                        boolean[] mask = masks.get(w.param());
+                        for (int i = 0; i < v.length; i++) if (mask[i]) v[i] += 0.5f;
+                    }
+                    tensors.add(Tensor.ofFloats(name, t.shape(), v));
+                }
+                org.llmri.model.weights.Safetensors.write(dir.resolve("model.safetensors"), tensors);
+                float[] before = base.get(tap.name()), after;
+                try (LoadedModel p = LoadedModel.open(dir)) {
+                    after = record(p, ids).get(tap.name());
+                }
+                for (int u = 0; u < tap.width(); u++) {
+                    int uu = u;
+                    boolean sameWeights = writes.stream().allMatch(w -> w.index().applyAsInt(uu) == w.index().applyAsInt(unit));
+                    double diff = 0;
+                    for (int r = 0; r < ids.length; r++) diff = Math.max(diff, Math.abs(after[r * tap.width() + u] - before[r * tap.width() + u]));
+                    if (sameWeights) assertThat(diff).as(family + " " + tap.name() + " unit " + u + " (marked)").isGreaterThan(1e-3);
+                    else assertThat(diff).as(family + " " + tap.name() + " unit " + u + " (not marked)").isLessThan(1e-5);
+                }
+                checked++;
+            }
+            assertThat(checked).isGreaterThanOrEqualTo(4);
+        }
+    }
+
+    /** Every tap's values ([row][unit]) for one sequence. */
+    private static Map<String, float[]> record(LoadedModel m, int[] ids) {
+        int n = ids.length;
+        int[] slots = new int[n], positions = new int[n];
+        for (int i = 0; i < n; i++) positions[i] = i;
+        Map<String, float[]> out = new LinkedHashMap<>();
+        m.model().forward(new org.llmri.model.Step(slots, ids.clone(), positions, new int[] {n - 1}, new int[1], new int[1]), m.model().newCache(1),
+                (tap, values, width, step) -> out.put(tap.name(), java.util.Arrays.copyOf(values, step.rows() * width)), false);
+        return out;
+    }
+
     @Test
     void gpt2Conv1dMasksAreStoredInOut() throws Exception {
         try (LoadedModel m = open("gpt2-tiny")) {
