@@ -208,7 +208,7 @@ public final class CausalSection {
         double fx0 = x0, fx1 = x1, fy0 = y0, fy1 = y1;
         java.util.function.DoubleUnaryOperator X = v -> pad + (v - fx0) / (fx1 - fx0) * (w - 2 * pad);
         java.util.function.DoubleUnaryOperator Y = v -> hgt - pad + -(v - fy0) / (fy1 - fy0) * (hgt - 2 * pad);
-        StringBuilder b = new StringBuilder("<svg xmlns='http://www.w3.org/2000/svg' width='" + w + "' height='" + hgt + "'>");
+        StringBuilder b = new StringBuilder("<svg role='img' width='" + w + "' height='" + hgt + "'>");
         StringBuilder band = new StringBuilder();
         for (int i = 0; i < a.length; i++) band.append(pt(X.applyAsDouble(a[i]), Y.applyAsDouble(hi[i])));
         for (int i = a.length - 1; i >= 0; i--) band.append(pt(X.applyAsDouble(a[i]), Y.applyAsDouble(lo[i])));
