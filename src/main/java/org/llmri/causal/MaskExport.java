@@ -68,8 +68,9 @@ public final class MaskExport {
     private static void mark(boolean[] m, long[] shape, Wire w, int unit, Tap tap) {
         int i = w.index().applyAsInt(unit);
         if (w.dim() >= shape.length || i < 0 || i >= shape[w.dim()]) {
-            throw new IllegalStateException(w.param() + " " + Arrays.toString(shape) + " has no index " + i + " on dim " + w.dim() + " for unit " + unit
-                    + " of " + tap.name());
+            // e.g. OPT with project_in, whose embedding tables are narrower than the hidden size: refuse, never mask wrongly
+            throw new LlmriException("network export: " + w.param() + " " + Arrays.toString(shape) + " has no index " + i + " on dimension " + w.dim()
+                    + " for unit " + unit + " of tap " + tap.name() + "; this model's layout is not supported");
         }
         if (shape.length == 1) {
             m[i] = true;
