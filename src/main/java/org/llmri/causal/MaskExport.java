@@ -7,108 +7,81 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.llmri.LlmriException;
 import org.llmri.io.AtomicFile;
+import org.llmri.model.LanguageModel;
 import org.llmri.model.Tap;
+import org.llmri.model.Wire;
 import org.llmri.model.weights.ModelWeights;
 import org.llmri.model.weights.Tensor;
 
 /**
- * A network as fine-tuning targets: for each OPT parameter that produces or reads a network unit, a boolean mask of
- * the same shape (safetensors dtype BOOL) marking the rows (a Linear's output units, weight [out, in]) and columns
- * (its input units) involved; biases and LayerNorm parameters get the unit's entry. Names are the Hugging Face
- * parameter names of {@code OPTForCausalLM}, so {@code param.grad *= mask} (or a masked optimizer) applies it.
+ * A network as fine-tuning targets: for each parameter that computes or reads a network unit, a boolean mask of the
+ * shape the checkpoint stores (safetensors dtype BOOL). Which parameters, and which row, column or entry of each,
+ * each architecture declares per tap ({@link LanguageModel#wiring}); this class only applies those wires. Names are
+ * the Hugging Face parameter names, so {@code param.grad *= mask} (or a masked optimizer) applies it.
  */
 public final class MaskExport {
     private MaskExport() {}
 
-    /** The masks of a network's units (global ids over {@code pool}) for a model whose weights are {@code weights}. */
-    public static Map<String, boolean[]> masks(UnitSet set, ModelWeights weights, String architecture, Map<String, long[]> shapes) {
-        if (!architecture.startsWith("OPT")) throw new LlmriException("network export knows OPT's parameter names only (this model is " + architecture + ")");
+    /** The masks of a network's units for {@code model}, whose weights are {@code weights}; fills {@code shapes}. */
+    public static Map<String, boolean[]> masks(UnitSet set, LanguageModel model, ModelWeights weights, Map<String, long[]> shapes) {
         Map<String, boolean[]> masks = new TreeMap<>();
         for (var e : set.byTap().entrySet()) {
             Tap tap = e.getKey();
-            String p = "model.decoder." + tap.name();
-            String layer = tap.layer() >= 0 ? "model.decoder.layers." + tap.layer() + "." : null;
-            String next = tap.layer() >= 0 ? "model.decoder.layers." + (tap.layer() + 1) + "." : "model.decoder.layers.0.";
-            for (int u : e.getValue()) {
-                switch (tap.kind()) {
-                    case "embed" -> {
-                        col(masks, weights, shapes, "model.decoder.embed_tokens.weight", u);
-                        col(masks, weights, shapes, "model.decoder.embed_positions.weight", u);
-                    }
-                    case "q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2" -> {
-                        row(masks, weights, shapes, p + ".weight", u);
-                        entry(masks, weights, shapes, p + ".bias", u);
-                    }
-                    case "context" -> { // heads' weighted values: made by v_proj's row, read by out_proj's column
-                        row(masks, weights, shapes, layer + "self_attn.v_proj.weight", u);
-                        entry(masks, weights, shapes, layer + "self_attn.v_proj.bias", u);
-                        col(masks, weights, shapes, layer + "self_attn.out_proj.weight", u);
-                    }
-                    case "activation_fn" -> {
-                        row(masks, weights, shapes, layer + "fc1.weight", u);
-                        entry(masks, weights, shapes, layer + "fc1.bias", u);
-                        col(masks, weights, shapes, layer + "fc2.weight", u);
-                    }
-                    case "self_attn_layer_norm" -> {
-                        entry(masks, weights, shapes, p + ".weight", u);
-                        entry(masks, weights, shapes, p + ".bias", u);
-                        for (String q : List.of("q_proj", "k_proj", "v_proj")) col(masks, weights, shapes, layer + "self_attn." + q + ".weight", u);
-                    }
-                    case "final_layer_norm" -> {
-                        entry(masks, weights, shapes, p + ".weight", u);
-                        entry(masks, weights, shapes, p + ".bias", u);
-                        if (tap.layer() >= 0) col(masks, weights, shapes, layer + "fc1.weight", u);
-                    }
-                    default -> { // the residual stream after a layer: written by its out_proj and fc2 rows, read by the next norm
-                        row(masks, weights, shapes, layer + "self_attn.out_proj.weight", u);
-                        entry(masks, weights, shapes, layer + "self_attn.out_proj.bias", u);
-                        row(masks, weights, shapes, layer + "fc2.weight", u);
-                        entry(masks, weights, shapes, layer + "fc2.bias", u);
-                        entry(masks, weights, shapes, next + "self_attn_layer_norm.weight", u);
-                        entry(masks, weights, shapes, next + "self_attn_layer_norm.bias", u);
-                    }
-                }
+            List<Wire> wires = model.wiring(tap);
+            if (wires.isEmpty()) {
+                throw new LlmriException("network export: " + model.architecture() + " does not declare which weights compute tap " + tap.name());
+            }
+            for (Wire w : wires) {
+                Tensor t = stored(weights, w.param());
+                if (t == null) continue; // a bias the config turns off, a tied or absent table
+                long[] shape = t.shape();
+                boolean[] m = masks.computeIfAbsent(w.param(), k -> new boolean[Math.toIntExact(t.numel())]);
+                shapes.put(w.param(), shape);
+                for (int u : e.getValue()) mark(m, shape, w, u, tap);
             }
         }
         return masks;
     }
 
-    private static boolean[] mask(Map<String, boolean[]> masks, ModelWeights w, Map<String, long[]> shapes, String name) {
-        if (masks.containsKey(name)) return masks.get(name);
-        var t = w.find(ModelWeights.canonicalName(name));
-        if (t.isEmpty()) return null; // e.g. the layer after the last
-        Tensor tensor = t.get();
-        shapes.put(name, tensor.shape());
-        boolean[] m = new boolean[Math.toIntExact(tensor.numel())];
-        masks.put(name, m);
-        return m;
+    /** The tensor stored under an HF name, or under the prefixes checkpoints drop or add ("model.", "transformer.", "bert."). */
+    static Tensor stored(ModelWeights weights, String param) {
+        List<String> keys = new ArrayList<>(List.of(ModelWeights.canonicalName(param)));
+        int dot = param.indexOf('.');
+        if (param.startsWith("transformer.") || param.startsWith("gpt_neox.")) keys.add(param.substring(dot + 1));
+        if (!param.startsWith("model.")) keys.add("bert." + param);
+        for (String k : keys) {
+            var t = weights.find(k);
+            if (t.isPresent()) return t.get();
+        }
+        return null;
     }
 
-    private static void row(Map<String, boolean[]> masks, ModelWeights w, Map<String, long[]> shapes, String name, int r) {
-        boolean[] m = mask(masks, w, shapes, name);
-        if (m == null) return;
-        int cols = (int) shapes.get(name)[1];
-        java.util.Arrays.fill(m, r * cols, (r + 1) * cols, true);
-    }
-
-    private static void col(Map<String, boolean[]> masks, ModelWeights w, Map<String, long[]> shapes, String name, int c) {
-        boolean[] m = mask(masks, w, shapes, name);
-        if (m == null) return;
-        long[] s = shapes.get(name);
-        for (int r = 0; r < s[0]; r++) m[(int) (r * s[1] + c)] = true;
-    }
-
-    private static void entry(Map<String, boolean[]> masks, ModelWeights w, Map<String, long[]> shapes, String name, int i) {
-        boolean[] m = mask(masks, w, shapes, name);
-        if (m != null) m[i] = true;
+    private static void mark(boolean[] m, long[] shape, Wire w, int unit, Tap tap) {
+        int i = w.index().applyAsInt(unit);
+        if (w.dim() >= shape.length || i < 0 || i >= shape[w.dim()]) {
+            // e.g. OPT with project_in, whose embedding tables are narrower than the hidden size: refuse, never mask wrongly
+            throw new LlmriException("network export: " + w.param() + " " + Arrays.toString(shape) + " has no index " + i + " on dimension " + w.dim()
+                    + " for unit " + unit + " of tap " + tap.name() + "; this model's layout is not supported");
+        }
+        if (shape.length == 1) {
+            m[i] = true;
+        } else if (shape.length == 2 && w.dim() == 0) {
+            int cols = (int) shape[1];
+            Arrays.fill(m, i * cols, (i + 1) * cols, true);
+        } else if (shape.length == 2) {
+            for (long r = 0; r < shape[0]; r++) m[(int) (r * shape[1] + i)] = true;
+        } else {
+            throw new IllegalStateException(w.param() + " has rank " + shape.length);
+        }
     }
 
     /** Writes the masks as a safetensors file of BOOL tensors, with the task and unit count as metadata. */
@@ -150,9 +123,10 @@ public final class MaskExport {
         });
     }
 
-    public static Map<String, String> meta(String task, int units, String threshold) {
+    public static Map<String, String> meta(String task, int units, String threshold, String architecture) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("format", "pt");
+        m.put("llmri_architecture", architecture);
         m.put("llmri_task", task);
         m.put("llmri_units", Integer.toString(units));
         m.put("llmri_threshold", threshold);

@@ -149,7 +149,7 @@ public final class LesionCommand implements Callable<Integer> {
                 }
             }
         }
-        org.llmri.causal.CausalReport.write(dir);
+        org.llmri.causal.CausalReport.write(study, dir);
         w.printf("wrote %s (%.1f s)%n", dir, (System.nanoTime() - t0) / 1e9);
         return 0;
     }

@@ -58,8 +58,8 @@ public final class NetworkCommand implements Runnable {
                 StudyData.Units u = data.units(m.model());
                 UnitSet set = UnitSet.of(n.ranked(), u.tapOf(), u.indexOf());
                 Map<String, long[]> shapes = new LinkedHashMap<>();
-                Map<String, boolean[]> masks = MaskExport.masks(set, m.weights(), m.model().architecture(), shapes);
-                MaskExport.write(out, masks, shapes, MaskExport.meta(task, n.ranked().length, n.threshold()));
+                Map<String, boolean[]> masks = MaskExport.masks(set, m.model(), m.weights(), shapes);
+                MaskExport.write(out, masks, shapes, MaskExport.meta(task, n.ranked().length, n.threshold(), m.model().architecture()));
                 long marked = 0, total = 0;
                 for (boolean[] b : masks.values()) {
                     total += b.length;

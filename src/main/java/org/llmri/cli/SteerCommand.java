@@ -89,7 +89,7 @@ public final class SteerCommand implements Callable<Integer> {
             }
             for (Steer.Example e : r.examples()) w.printf("  alpha %s: %s|%s%n", LesionCommand.Tsv(e.alpha()), e.prompt(), e.text().replace('\n', ' '));
         }
-        org.llmri.causal.CausalReport.write(dir);
+        org.llmri.causal.CausalReport.write(study, dir);
         w.printf("wrote %s (%.1f s)%n", dir, (System.nanoTime() - t0) / 1e9);
         return 0;
     }

@@ -34,6 +34,14 @@ public interface LanguageModel extends AutoCloseable {
         return java.util.Map.of();
     }
 
+    /**
+     * The stored parameters that compute ({@link Wire.Role#WRITES}) or read ({@link Wire.Role#READS}) this tap's
+     * units: what {@code llmri network export} masks. Empty where a model does not declare them.
+     */
+    default List<Wire> wiring(Tap tap) {
+        return List.of();
+    }
+
     int hiddenSize();
 
     int vocabSize();

@@ -31,7 +31,7 @@ public final class ReportWriter {
 
     /** Section ids in page order; a section whose data is absent is left out. */
     public static final List<String> SECTIONS = List.of("findings", "summary", "methods", "design", "maps", "overlap", "repeatability", "decoding",
-            "timecourses", "samples", "files");
+            "timecourses", "samples", "causal", "files");
 
     /** Writes the report into {@code outDir}; returns the path of report.html. */
     public static Path write(Path outDir, ReportModel model) {
@@ -75,6 +75,10 @@ public final class ReportWriter {
             if (m.decoding() != null) sections.add(new String[] {"decoding", "Decoding the task", decoding()});
             if (!m.timeCourses().isEmpty()) sections.add(new String[] {"timecourses", "Time courses of the strongest units", timeCourses()});
             if (!m.samples().isEmpty()) sections.add(new String[] {"samples", reading() ? "Prompts read" : "Generated text", samples()});
+            // lesion and steer write STUDY/causal beside STUDY/report; they also splice this section in after each run
+            Path causal = out.toAbsolutePath().getParent() == null ? null : out.toAbsolutePath().getParent().resolve("causal");
+            boolean hasCausal = causal != null && CausalSection.present(causal);
+            if (hasCausal) sections.add(new String[] {"causal", "Causal tests", null});
             sections.add(new String[] {"files", "Files", files()});
 
             StringBuilder sb = new StringBuilder();
@@ -87,6 +91,10 @@ public final class ReportWriter {
             for (String[] s : sections) sb.append("<a href=\"#").append(s[0]).append("\">").append(s[1]).append("</a>");
             sb.append("</nav></div></header>\n<main class=\"wrap\">\n");
             for (String[] s : sections) {
+                if (s[0].equals("causal")) {
+                    sb.append(CausalSection.section(causal));
+                    continue;
+                }
                 sb.append("<section id=\"").append(s[0]).append("\"><a class=\"solo\" id=\"only-").append(s[0]).append("\"></a>\n<h2>")
                         .append(s[1]).append("</h2>\n").append(s[2]).append("</section>\n");
             }

@@ -58,6 +58,14 @@ class CausalCommandTest {
         String html = Files.readString(o.resolve("causal.html"));
         assertThat(html).contains("Lesion-deficit matrix", "Double dissociations", "Dose-response: steer_randomstrings.tsv", "<svg", "Steering examples")
                 .doesNotContain("NaN,");
+        // the same section in the study's report.html, once, after both runs, saying what was run
+        String report = Files.readString(study.resolve("report/report.html"));
+        String section = report.substring(report.indexOf("<section id=\"causal\">"), report.indexOf("<section id=\"files\">"));
+        assertThat(report.split("<section id=\"causal\">", -1)).hasSize(2);
+        assertThat(report).contains("<a href=\"#causal\">Causal tests</a>");
+        assertThat(section).contains("<h2>Causal tests</h2>", "Lesion-deficit matrix", "Dose-response: steer_randomstrings.tsv", "<svg", "Steering examples",
+                "lesion-deficit matrix (mean ablation)", "3 random sets steered by the same norm", "alpha 0, 0.5, 1, 2, 4");
+        assertThat(report.indexOf("</footer>")).isGreaterThan(report.indexOf("<section id=\"files\">"));
     }
 
     @Test
@@ -109,9 +117,20 @@ class CausalCommandTest {
                 "model: " + dir.resolve("tiny")));
         r = Cli.run("lesion", copy.toString(), "--network", "pathology");
         assertThat(r.err().strip()).isEqualTo("llmri: network pathology is empty at FWER 0.05; nothing to lesion");
+        Path mask = dir.resolve("m.safetensors");
+        r = Cli.run("network", "export", copy.toString(), "--task", "pathology", "--out", mask.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("llmri: network pathology is empty at FWER 0.05; nothing to export");
+        r = Cli.run("network", "export", copy.toString(), "--task", "nosuchtask", "--out", mask.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err().strip()).startsWith("llmri: unknown task 'nosuchtask' (the study has: ").doesNotContain("\n");
+        assertThat(mask).doesNotExist();
         // a study without a GLM
         Files.delete(copy.resolve("glm/glm_outputs.json"));
         r = Cli.run("lesion", copy.toString(), "--network", "pathology");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("llmri: " + copy + ": the study has no GLM (glm/glm_outputs.json is missing); run llmri study on it first");
+        r = Cli.run("network", "export", copy.toString(), "--task", "pathology", "--out", mask.toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err().strip()).isEqualTo("llmri: " + copy + ": the study has no GLM (glm/glm_outputs.json is missing); run llmri study on it first");
     }

@@ -32,6 +32,7 @@ class ReportChromiumTest {
     void rendersWithoutMissingImagesOrConsoleErrors() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM), "needs Debian's chromium");
         Path out = dir.resolve("report");
+        SyntheticReport.causalTables(dir.resolve("causal"));
         ReportWriter.write(out, SyntheticReport.model(dir.resolve("data"), 50));
         Path shots = dir.resolve("shots");
         Run run = check(out, shots);

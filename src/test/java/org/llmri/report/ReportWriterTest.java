@@ -38,9 +38,12 @@ class ReportWriterTest {
     @Test
     void writesEverySectionWithEmbeddedImagesAndTables() throws Exception {
         ReportModel model = SyntheticReport.model(dir.resolve("data"), 100);
+        SyntheticReport.causalTables(dir.resolve("causal")); // lesion/steer output beside the report folder draws the Causal tests section
         Path report = ReportWriter.write(dir.resolve("out"), model);
         String html = Files.readString(report);
         for (String id : ReportWriter.SECTIONS) assertThat(html).contains("<section id=\"" + id + "\">");
+        assertThat(html).contains("<a href=\"#causal\">Causal tests</a>", "lesion of network pathology (FWER 0.05): zero ablation at fractions 0.5, 1",
+                "Dose-response: steer_pathology.tsv", "shows a tumour");
         // 1 design + 4 tasks x (map + sizes) + 1 overlap (no negative... planted negatives exist: 2) + repeatability + 4 confusions + 4 time courses
         List<BufferedImage> imgs = images(html);
         assertThat(imgs).hasSize(1 + 8 + 2 + 1 + 4 + 4);
@@ -96,7 +99,7 @@ class ReportWriterTest {
                 List.of(), List.of(), "Nothing else.");
         String html = Files.readString(ReportWriter.write(dir.resolve("bare"), bare));
         assertThat(html).contains("<section id=\"maps\">").doesNotContain("<section id=\"overlap\">")
-                .doesNotContain("<section id=\"design\">").doesNotContain("<section id=\"decoding\">");
+                .doesNotContain("<section id=\"design\">").doesNotContain("<section id=\"decoding\">").doesNotContain("<section id=\"causal\">");
         assertThat(images(html)).hasSize(8);
     }
 }

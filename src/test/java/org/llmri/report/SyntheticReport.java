@@ -21,6 +21,23 @@ final class SyntheticReport {
 
     static final double Z = 3.5;
 
+    /** Small lesion and steer tables, as llmri lesion/steer write them, in {@code causalDir} (STUDY/causal beside STUDY/report). */
+    static void causalTables(Path causalDir) throws Exception {
+        java.nio.file.Files.createDirectories(causalDir);
+        org.llmri.io.Tsv.write(causalDir.resolve("lesion_pathology_zero.tsv"), List.of("network", "mode", "fraction", "units", "deficit_task",
+                "deficit_control", "effect", "random_mean", "random_sd", "random_p05", "random_p95", "specificity", "effect_size_sd", "p_value",
+                "random_sets", "threshold"), List.of(List.of("pathology", "zero", 0.5, 4, 0.1, 0.01, 0.09, 0.0, 0.01, -0.01, 0.02, 0.09, 9.0, 0.0476,
+                20, "FWER 0.05"), List.of("pathology", "zero", 1, 8, 0.2, 0.01, 0.19, 0.0, 0.01, -0.01, 0.02, 0.19, 19.0, 0.0476, 20, "FWER 0.05")));
+        org.llmri.io.Tsv.write(causalDir.resolve("lesion_matrix_zero.tsv"), List.of("network", "bank", "units", "deficit", "random_mean",
+                "specificity_vs_control", "p_value"), List.of(List.of("pathology", "pathology", 8, 0.2, 0.0, 0.19, 0.0476),
+                List.of("pathology", "control", 8, 0.01, 0.0, 0.0, 1.0)));
+        org.llmri.io.Tsv.write(causalDir.resolve("steer_pathology.tsv"), List.of("network", "outcome", "alpha", "shift_network", "shift_random_mean",
+                "shift_random_p05", "shift_random_p95", "p_value"), List.of(List.of("pathology", "task_logprob", 0, 0.0, 0.0, 0.0, 0.0, 1.0),
+                List.of("pathology", "task_logprob", 1, 0.1, 0.01, -0.01, 0.03, 0.05), List.of("pathology", "task_logprob", 2, 0.2, 0.02, -0.02, 0.05, 0.05)));
+        org.llmri.io.Tsv.write(causalDir.resolve("steer_pathology_examples.tsv"), List.of("alpha", "prompt", "generated"),
+                List.of(List.of(0, "The weather today", " is mild"), List.of(2, "The weather today", " shows a tumour")));
+    }
+
     static ReportModel model(Path dataDir, int permutations) throws Exception {
         SyntheticStudy s = SyntheticStudy.write(dataDir, 4, 3, 0.6, 42, false);
         StoufferNetworks stouffer = new StoufferNetworks(s.runZ(), Z);

@@ -11,6 +11,7 @@ import org.llmri.model.KvCache;
 import org.llmri.model.LanguageModel;
 import org.llmri.model.Step;
 import org.llmri.model.Tap;
+import org.llmri.model.Wire;
 import org.llmri.model.weights.Tensor;
 import org.llmri.tensor.Matmul;
 import org.llmri.tensor.Ops;
@@ -110,6 +111,29 @@ public final class BertModel implements LanguageModel {
     @Override
     public String architecture() {
         return "BertModel";
+    }
+
+    /** BertModel's parameters (Linear weights [out, in], HF names without "bert.") that compute or read each tap's units. */
+    @Override
+    public List<Wire> wiring(Tap tap) {
+        String l = "encoder.layer." + tap.layer() + ".", s = l + "attention.self.";
+        String nextQkv = "encoder.layer." + (tap.layer() + 1) + ".attention.self.";
+        List<Wire> readByNext = tap.layer() + 1 < config.numLayers()
+                ? List.of(Wire.reads(nextQkv + "query.weight"), Wire.reads(nextQkv + "key.weight"), Wire.reads(nextQkv + "value.weight")) : List.of();
+        return switch (tap.kind()) {
+            case "embeddings" -> Wire.all(List.of(new Wire("embeddings.word_embeddings.weight", Wire.Role.WRITES, 1, u -> u),
+                    new Wire("embeddings.position_embeddings.weight", Wire.Role.WRITES, 1, u -> u),
+                    new Wire("embeddings.token_type_embeddings.weight", Wire.Role.WRITES, 1, u -> u)), Wire.norm("embeddings.LayerNorm"), readByNext);
+            case "query", "key", "value" -> Wire.linearOut(s + tap.kind());
+            case "context" -> Wire.all(Wire.linearOut(s + "value"), List.of(Wire.reads(l + "attention.output.dense.weight")));
+            case "attention_dense" -> Wire.linearOut(l + "attention.output.dense");
+            case "attention_layernorm" -> Wire.all(Wire.norm(l + "attention.output.LayerNorm"), List.of(Wire.reads(l + "intermediate.dense.weight")));
+            case "intermediate" -> Wire.linearOut(l + "intermediate.dense");
+            case "intermediate_act_fn" -> Wire.all(Wire.linearOut(l + "intermediate.dense"), List.of(Wire.reads(l + "output.dense.weight")));
+            case "output_dense" -> Wire.linearOut(l + "output.dense");
+            case "residual" -> Wire.all(Wire.norm(l + "output.LayerNorm"), readByNext);
+            default -> List.of();
+        };
     }
 
     @Override

@@ -8,6 +8,7 @@ import org.llmri.model.KvCache;
 import org.llmri.model.LanguageModel;
 import org.llmri.model.Step;
 import org.llmri.model.Tap;
+import org.llmri.model.Wire;
 import org.llmri.model.run.Attention;
 import org.llmri.model.run.PackedWeights;
 import org.llmri.model.run.StepRows;
@@ -118,6 +119,42 @@ public final class Gpt2Model implements LanguageModel {
     @Override
     public String architecture() {
         return "GPT2LMHeadModel";
+    }
+
+    /**
+     * GPT2LMHeadModel's parameters that compute or read each tap's units. Conv1D stores its weight [in, out]: a
+     * unit it computes is a column (dim 1), a unit it reads a row (dim 0).
+     */
+    @Override
+    public List<Wire> wiring(Tap tap) {
+        int h = config.hiddenSize();
+        String t = "transformer.", l = t + "h." + tap.layer() + ".";
+        String next = tap.layer() + 1 < config.numLayers() ? t + "h." + (tap.layer() + 1) + ".ln_1" : t + "ln_f";
+        return switch (tap.kind()) {
+            case "wte", "wpe" -> List.of(table(t + tap.kind() + ".weight"));
+            case "embed" -> List.of(table(t + "wte.weight"), table(t + "wpe.weight"));
+            case "ln_1" -> Wire.all(Wire.norm(l + "ln_1"), List.of(convIn(l + "attn.c_attn.weight")));
+            case "attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj" -> convOut(l + tap.kind(), 0);
+            case "attn.context" -> Wire.all(convOut(l + "attn.c_attn", 2 * h), List.of(convIn(l + "attn.c_proj.weight")));
+            case "ln_2" -> Wire.all(Wire.norm(l + "ln_2"), List.of(convIn(l + "mlp.c_fc.weight")));
+            case "mlp.act" -> Wire.all(convOut(l + "mlp.c_fc", 0), List.of(convIn(l + "mlp.c_proj.weight")));
+            case "residual" -> Wire.all(convOut(l + "attn.c_proj", 0), convOut(l + "mlp.c_proj", 0), Wire.norm(next));
+            case "ln_f" -> Wire.norm(t + "ln_f");
+            default -> List.of();
+        };
+    }
+
+    private static Wire table(String param) {
+        return new Wire(param, Wire.Role.WRITES, 1, u -> u);
+    }
+
+    /** A Conv1D's output column and bias entry, {@code offset} into its outputs (c_attn's v third starts at 2h). */
+    private static List<Wire> convOut(String module, int offset) {
+        return List.of(new Wire(module + ".weight", Wire.Role.WRITES, 1, u -> offset + u), new Wire(module + ".bias", Wire.Role.WRITES, 0, u -> offset + u));
+    }
+
+    private static Wire convIn(String param) {
+        return new Wire(param, Wire.Role.READS, 0, u -> u);
     }
 
     @Override

@@ -8,6 +8,7 @@ import org.llmri.model.KvCache;
 import org.llmri.model.LanguageModel;
 import org.llmri.model.Step;
 import org.llmri.model.Tap;
+import org.llmri.model.Wire;
 import org.llmri.model.run.Attention;
 import org.llmri.model.run.PackedWeights;
 import org.llmri.model.run.StepRows;
@@ -144,6 +145,34 @@ public final class LlamaModel implements LanguageModel {
     @Override
     public String architecture() {
         return "LlamaForCausalLM";
+    }
+
+    /**
+     * LlamaForCausalLM's parameters (Linear weights [out, in]) that compute or read each tap's units. A context
+     * unit of query head n is made from the v_proj row of its KV head, n / (heads / kv_heads).
+     */
+    @Override
+    public List<Wire> wiring(Tap tap) {
+        int hd = config.headDim(), group = config.numHeads() / config.numKvHeads();
+        String m = "model.", l = m + "layers." + tap.layer() + ".", a = l + "self_attn.", f = l + "mlp.";
+        String next = tap.layer() + 1 < config.numLayers() ? m + "layers." + (tap.layer() + 1) + ".input_layernorm.weight" : m + "norm.weight";
+        java.util.function.IntUnaryOperator vRow = u -> (u / hd / group) * hd + u % hd;
+        return switch (tap.kind()) {
+            case "embed" -> List.of(new Wire(m + "embed_tokens.weight", Wire.Role.WRITES, 1, u -> u));
+            case "input_layernorm" -> List.of(Wire.writes(l + "input_layernorm.weight"), Wire.reads(a + "q_proj.weight"),
+                    Wire.reads(a + "k_proj.weight"), Wire.reads(a + "v_proj.weight"));
+            case "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj" ->
+                    Wire.linearOut(l + tap.kind());
+            case "self_attn.context" -> List.of(new Wire(a + "v_proj.weight", Wire.Role.WRITES, 0, vRow),
+                    new Wire(a + "v_proj.bias", Wire.Role.WRITES, 0, vRow), Wire.reads(a + "o_proj.weight"));
+            case "post_attention_layernorm" -> List.of(Wire.writes(l + "post_attention_layernorm.weight"), Wire.reads(f + "gate_proj.weight"),
+                    Wire.reads(f + "up_proj.weight"));
+            // act_fn(gate) is multiplied by up before down_proj reads it: the unit's gate and up rows and down column
+            case "mlp.act_fn" -> Wire.all(Wire.linearOut(f + "gate_proj"), Wire.linearOut(f + "up_proj"), List.of(Wire.reads(f + "down_proj.weight")));
+            case "residual" -> Wire.all(Wire.linearOut(a + "o_proj"), Wire.linearOut(f + "down_proj"), List.of(Wire.writes(next)));
+            case "norm" -> List.of(Wire.writes(m + "norm.weight"));
+            default -> List.of();
+        };
     }
 
     @Override

@@ -8,6 +8,7 @@ import org.llmri.model.KvCache;
 import org.llmri.model.LanguageModel;
 import org.llmri.model.Step;
 import org.llmri.model.Tap;
+import org.llmri.model.Wire;
 import org.llmri.model.run.Attention;
 import org.llmri.model.run.PackedWeights;
 import org.llmri.model.run.StepRows;
@@ -119,6 +120,32 @@ public final class NeoxModel implements LanguageModel {
     @Override
     public String architecture() {
         return "GPTNeoXForCausalLM";
+    }
+
+    /**
+     * GPTNeoXForCausalLM's parameters (Linear weights [out, in]) that compute or read each tap's units. The fused
+     * query_key_value rows are laid out per head [q k v], as the tap is; a context unit (head n, dim d) is made
+     * from the v row n·3·head_dim + 2·head_dim + d.
+     */
+    @Override
+    public List<Wire> wiring(Tap tap) {
+        int hd = config.headDim();
+        String g = "gpt_neox.", l = g + "layers." + tap.layer() + ".";
+        String next = tap.layer() + 1 < config.numLayers() ? g + "layers." + (tap.layer() + 1) + ".input_layernorm" : g + "final_layer_norm";
+        String qkv = l + "attention.query_key_value";
+        java.util.function.IntUnaryOperator vRow = u -> (u / hd) * 3 * hd + 2 * hd + u % hd;
+        return switch (tap.kind()) {
+            case "embed" -> List.of(new Wire(g + "embed_in.weight", Wire.Role.WRITES, 1, u -> u));
+            case "input_layernorm" -> Wire.all(Wire.norm(l + "input_layernorm"), List.of(Wire.reads(qkv + ".weight")));
+            case "attention.query_key_value", "attention.dense", "mlp.dense_h_to_4h", "mlp.dense_4h_to_h" -> Wire.linearOut(l + tap.kind());
+            case "attention.context" -> List.of(new Wire(qkv + ".weight", Wire.Role.WRITES, 0, vRow), new Wire(qkv + ".bias", Wire.Role.WRITES, 0, vRow),
+                    Wire.reads(l + "attention.dense.weight"));
+            case "post_attention_layernorm" -> Wire.all(Wire.norm(l + "post_attention_layernorm"), List.of(Wire.reads(l + "mlp.dense_h_to_4h.weight")));
+            case "mlp.act" -> Wire.all(Wire.linearOut(l + "mlp.dense_h_to_4h"), List.of(Wire.reads(l + "mlp.dense_4h_to_h.weight")));
+            case "residual" -> Wire.all(Wire.linearOut(l + "attention.dense"), Wire.linearOut(l + "mlp.dense_4h_to_h"), Wire.norm(next));
+            case "final_layer_norm" -> Wire.norm(g + "final_layer_norm");
+            default -> List.of();
+        };
     }
 
     @Override

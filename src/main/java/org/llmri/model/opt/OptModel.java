@@ -10,6 +10,7 @@ import org.llmri.model.KvCache;
 import org.llmri.model.LanguageModel;
 import org.llmri.model.Step;
 import org.llmri.model.Tap;
+import org.llmri.model.Wire;
 import org.llmri.model.run.Attention;
 import org.llmri.model.weights.Tensor;
 import org.llmri.tensor.Matmul;
@@ -130,6 +131,27 @@ public final class OptModel implements LanguageModel {
     }
 
     /** Every tap this model has, in forward order: embed, then each layer's points, then the final LayerNorm. */
+    /** OPTForCausalLM's parameters (Linear weights [out, in]) that compute or read each tap's units. */
+    @Override
+    public List<Wire> wiring(Tap tap) {
+        String d = "model.decoder.", l = d + "layers." + tap.layer() + ".";
+        String next = tap.layer() + 1 < config.numLayers() ? d + "layers." + (tap.layer() + 1) + ".self_attn_layer_norm" : d + "final_layer_norm";
+        return switch (tap.kind()) {
+            case "embed" -> List.of(new Wire(d + "embed_tokens.weight", Wire.Role.WRITES, 1, u -> u),
+                    new Wire(d + "embed_positions.weight", Wire.Role.WRITES, 1, u -> u));
+            case "q_proj", "k_proj", "v_proj", "out_proj" -> Wire.linearOut(l + "self_attn." + tap.kind());
+            case "fc1", "fc2" -> Wire.linearOut(l + tap.kind());
+            case "context" -> Wire.all(Wire.linearOut(l + "self_attn.v_proj"), List.of(Wire.reads(l + "self_attn.out_proj.weight")));
+            case "activation_fn" -> Wire.all(Wire.linearOut(l + "fc1"), List.of(Wire.reads(l + "fc2.weight")));
+            case "self_attn_layer_norm" -> Wire.all(Wire.norm(l + "self_attn_layer_norm"), List.of(Wire.reads(l + "self_attn.q_proj.weight"),
+                    Wire.reads(l + "self_attn.k_proj.weight"), Wire.reads(l + "self_attn.v_proj.weight")));
+            case "final_layer_norm" -> tap.layer() < 0 ? Wire.norm(d + "final_layer_norm")
+                    : Wire.all(Wire.norm(l + "final_layer_norm"), List.of(Wire.reads(l + "fc1.weight")));
+            case "residual" -> Wire.all(Wire.linearOut(l + "self_attn.out_proj"), Wire.linearOut(l + "fc2"), Wire.norm(next));
+            default -> List.of();
+        };
+    }
+
     @Override
     public List<Tap> taps() {
         return taps;
