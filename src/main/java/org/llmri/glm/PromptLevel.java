@@ -224,10 +224,15 @@ public final class PromptLevel {
 
     /** The task prompts of each run under permutation {@code b} (b = 0: the observed labels). */
     static int[][] labels(List<RunMeans> runs, long seed, int b) {
-        int[][] out = new int[runs.size()][];
-        for (int r = 0; r < runs.size(); r++) {
-            boolean[] task = runs.get(r).task();
-            int P = task.length, n1 = runs.get(r).taskPrompts();
+        return labelsOf(runs.stream().map(RunMeans::task).toList(), seed, b);
+    }
+
+    private static int[][] labelsOf(List<boolean[]> tasks, long seed, int b) {
+        int[][] out = new int[tasks.size()][];
+        for (int r = 0; r < tasks.size(); r++) {
+            boolean[] task = tasks.get(r);
+            int P = task.length, n1 = 0;
+            for (boolean x : task) if (x) n1++;
             int[] idx = new int[P];
             for (int p = 0; p < P; p++) idx[p] = p;
             if (b == 0) {
@@ -444,17 +449,18 @@ public final class PromptLevel {
     /** Reusable permuted statistics for one map (prepared once; many permutations; thread-safe). */
     public static final class Permuter {
         private final Member member;
-        private final List<RunMeans> runs;
+        // only the labels: the means themselves live on centred in the member, so the caller's copy can be dropped
+        private final List<boolean[]> task;
 
         public Permuter(List<RunMeans> runs) {
-            this.runs = List.copyOf(runs);
+            this.task = runs.stream().map(RunMeans::task).toList();
             this.member = new Member(runs);
         }
 
         /** t per unit under permutation b of seed (b = 0: observed); writes into t. */
         public void t(long seed, int b, double[] t) {
-            double[][] a = new double[runs.size()][member.units];
-            member.taskSums(labels(runs, seed, b), a);
+            double[][] a = new double[task.size()][member.units];
+            member.taskSums(labelsOf(task, seed, b), a);
             member.t(a, t, null, null);
         }
 

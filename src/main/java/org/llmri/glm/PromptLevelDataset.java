@@ -89,41 +89,31 @@ public final class PromptLevelDataset {
         }
         PromptLevel.Settings settings = new PromptLevel.Settings(opts.tail(), opts.permutations(), opts.seed(), opts.alpha(), opts.threads());
         List<List<RunFile>> tasks = new ArrayList<>(groups.values());
-        List<List<PromptLevel.RunMeans>> means = new ArrayList<>();
-        int units = -1;
-        for (List<RunFile> runs : tasks) {
-            List<PromptLevel.RunMeans> m = new ArrayList<>();
-            for (RunFile r : runs) {
-                progress.progress("prompt means", 0, 1);
-                PromptLevel.RunMeans rm = means(r, opts.threads());
-                if (units >= 0 && rm.units() != units) throw new LlmriException(r.data() + ": " + rm.units() + " units, other runs have " + units);
-                units = rm.units();
-                m.add(rm);
-                save(promptMeans(outDir, r.subject(), r.task(), r.run()), rm);
-                progress.progress("prompt means", 1, 1);
-            }
-            means.add(m);
-        }
-        UnitLayout layout = UnitLayout.forUnits(units, unitsTsv);
-        // the top level of each task (fixed effects over its runs, or its one run), tested per map or as one family
-        List<PromptLevel.MapResult> top = new ArrayList<>();
+        int[] units = {-1};
+        // each task's prompt means are loaded when its maps are tested and dropped after: one task's runs in memory
+        // at a time (a family of every task tests them together, so it holds them all)
+        List<List<PromptLevel.RunMeans>> all = new ArrayList<>();
+        List<PromptLevel.MapResult> familyTop = null;
         if (family == Family.TASKS) {
-            top.addAll(PromptLevel.test(means, label, settings, step(progress, "all tasks")));
-        } else {
-            for (int k = 0; k < tasks.size(); k++) {
-                top.addAll(PromptLevel.test(List.of(means.get(k)), label, settings, step(progress, "task " + tasks.get(k).get(0).task())));
-            }
+            for (List<RunFile> runs : tasks) all.add(loadMeans(runs, outDir, opts, units, progress));
+            familyTop = PromptLevel.test(all, label, settings, step(progress, "all tasks"));
         }
+        UnitLayout layout = null;
         List<GlmOutputs.TaskOutput> outputs = new ArrayList<>();
         List<List<Object>> summary = new ArrayList<>();
         for (int k = 0; k < tasks.size(); k++) {
             List<RunFile> runs = tasks.get(k);
             String sub = runs.get(0).subject(), task = runs.get(0).task();
+            List<PromptLevel.RunMeans> means = family == Family.TASKS ? all.set(k, null) : loadMeans(runs, outDir, opts, units, progress);
+            if (layout == null) layout = UnitLayout.forUnits(units[0], unitsTsv);
+            // the top level of the task (fixed effects over its runs, or its one run), tested alone or in the family
+            PromptLevel.MapResult top = family == Family.TASKS ? familyTop.get(k)
+                    : PromptLevel.test(List.of(means), label, settings, step(progress, "task " + task)).get(0);
             Path dir = outDir.resolve("sub-" + sub);
             List<GlmOutputs.LevelOutput> levels = new ArrayList<>();
             for (int i = 0; i < runs.size(); i++) {
-                PromptLevel.MapResult res = runs.size() == 1 ? top.get(k)
-                        : PromptLevel.test(List.of(List.of(means.get(k).get(i))), label, settings,
+                PromptLevel.MapResult res = runs.size() == 1 ? top
+                        : PromptLevel.test(List.of(List.of(means.get(i))), label, settings,
                                 step(progress, "task " + task + " run " + runs.get(i).run())).get(0);
                 String prefix = runs.get(i).prefix();
                 levels.add(write(new MapWriter(dir, prefix, layout, opts.nifti()), prefix, runs.get(i).run(), res, opts,
@@ -132,17 +122,32 @@ public final class PromptLevelDataset {
             GlmOutputs.LevelOutput fixed = null;
             if (runs.size() > 1) {
                 String prefix = BidsNames.taskPrefix(sub, task);
-                fixed = write(new MapWriter(dir, prefix, layout, opts.nifti()), prefix, 0, top.get(k), opts, family);
+                fixed = write(new MapWriter(dir, prefix, layout, opts.nifti()), prefix, 0, top, opts, family);
             }
             outputs.add(new GlmOutputs.TaskOutput(sub, task, levels, fixed));
-            for (GlmOutputs.LevelOutput l : levels) addSummary(summary, sub, task, l, units);
-            if (fixed != null) addSummary(summary, sub, task, fixed, units);
+            for (GlmOutputs.LevelOutput l : levels) addSummary(summary, sub, task, l, units[0]);
+            if (fixed != null) addSummary(summary, sub, task, fixed, units[0]);
         }
         Path sumFile = outDir.resolve("glm_summary.tsv");
         Tsv.write(sumFile, List.of("subject", "task", "run", "contrast", "inference", "correction", "alpha", "tail", "critical_t",
                 "critical_z", "significant", "units", "dof", "prompts", "permutations", "distinct_labelings", "min_p", "fwer_family",
                 "nan_units", "constant_units"), summary);
         return new GlmOutputs.DatasetOutput(outDir, outputs, sumFile);
+    }
+
+    /** One task's runs reduced to prompt means (each saved beside the maps); {@code units[0]}: every run's width, checked equal. */
+    private static List<PromptLevel.RunMeans> loadMeans(List<RunFile> runs, Path outDir, GlmOptions opts, int[] units, ProgressListener progress) {
+        List<PromptLevel.RunMeans> m = new ArrayList<>();
+        for (RunFile r : runs) {
+            progress.progress("prompt means", 0, 1);
+            PromptLevel.RunMeans rm = means(r, opts.threads());
+            if (units[0] >= 0 && rm.units() != units[0]) throw new LlmriException(r.data() + ": " + rm.units() + " units, other runs have " + units[0]);
+            units[0] = rm.units();
+            m.add(rm);
+            save(promptMeans(outDir, r.subject(), r.task(), r.run()), rm);
+            progress.progress("prompt means", 1, 1);
+        }
+        return m;
     }
 
     /**

@@ -119,6 +119,7 @@ public final class Scanner {
             }
         }
         budget(study, todo, inputs, taps.units(), tokenDesign).check(out.toString(), diskFree(out), heapFree(), study.storageDtype());
+        if (afterScan != null) checkAfterScan(out, plan, inputs, taps.units());
         listener.started(total, done);
         for (RunPlan run : plan.runs()) {
             if (!todo.contains(run)) {
@@ -141,6 +142,45 @@ public final class Scanner {
     public Scanner withTokenDesign(java.util.function.BiFunction<List<EventRow>, Integer, TokenStatistics.Design> design) {
         this.tokenDesign = design;
         return this;
+    }
+
+    /**
+     * What runs after the scan in the same process (a study's GLM and networks) will need of the heap, from the
+     * runs the scan plans and the units it records: checked with the scan's own budget, so a study whose
+     * analysis cannot fit is refused before the first run rather than after hours of scanning.
+     */
+    public interface AfterScan {
+        /** Heap bytes the later stages need at their peak. */
+        long heapBytes(List<PlannedRun> runs, long units);
+
+        /** What those stages are, for the refusal. */
+        String what();
+    }
+
+    /** A run of the plan as the analysis after the scan sees it: its task, prompts and task blocks. */
+    public record PlannedRun(String task, int prompts, int taskBlocks) {}
+
+    public Scanner withAfterScan(AfterScan after) {
+        this.afterScan = after;
+        return this;
+    }
+
+    private AfterScan afterScan;
+
+    private void checkAfterScan(Path out, StudyPlan plan, Map<RunPlan, RunInput> inputs, long units) {
+        List<PlannedRun> runs = new ArrayList<>();
+        for (RunPlan run : plan.runs()) {
+            List<EventRow> events = run.events(inputs.get(run).durations());
+            long blocks = events.stream().filter(e -> e.trialType().equals("task")).mapToInt(EventRow::block).distinct().count();
+            runs.add(new PlannedRun(run.taskId(), events.size(), (int) blocks));
+        }
+        long need = afterScan.heapBytes(runs, units);
+        long heap = heapLimit >= 0 ? heapLimit : Runtime.getRuntime().maxMemory();
+        if (need > heap) {
+            throw new LlmriException(String.format(java.util.Locale.ROOT, "%s: %s after the scan need about %s of heap for %d units"
+                    + " over %d runs, the heap holds %s; raise it (LLMRI_JAVA_OPTS=-Xmx%dg) or use fewer taps", out, afterScan.what(),
+                    ScanBudget.size(need), units, runs.size(), ScanBudget.size(heap), (need + (1L << 30) - 1 >> 30) + 1));
+        }
     }
 
     public Scanner withLimits(long freeDisk, long freeHeap) {

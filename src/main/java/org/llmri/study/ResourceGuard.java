@@ -1,10 +1,15 @@
 package org.llmri.study;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.llmri.LlmriException;
 import org.llmri.glm.Correction;
 import org.llmri.glm.GlmOptions;
+import org.llmri.glm.InferenceLevel;
+import org.llmri.glm.PromptLevelDataset;
 import org.llmri.glm.NoiseModel;
 
 /**
@@ -45,6 +50,72 @@ public final class ResourceGuard {
                         (long) Math.ceil(1 / opts.alpha())));
             }
         }
+    }
+
+    /** Heap kept for everything the estimate below does not count (the JVM's own, small tables, report). */
+    static final long ANALYSIS_MARGIN = 256L << 20;
+
+    /**
+     * The heap the stages after a study's scan need at their peak, from its planned runs and units. Counted in 8-byte
+     * values per unit: the prompt-level GLM holds one task's prompt means at a time (every task's with the FWER
+     * family of tasks) twice, as read and centred, with one run's fused statistics being read, and each permutation
+     * chunk's task sums; the networks hold every run's z map, the joint overlap null every task's centred prompt
+     * means, and decoding every run's block means. Checked against the arithmetic of the code, so it errs high.
+     */
+    public static long analysisHeap(List<org.llmri.scan.Scanner.PlannedRun> runs, long units, InferenceLevel level,
+                                    PromptLevelDataset.Family family, GlmOptions opts, boolean repeated) {
+        Map<String, long[]> byTask = new LinkedHashMap<>(); // task -> {runs, prompts}
+        long maxPrompts = 0, blockValues = 0;
+        for (var r : runs) {
+            long[] t = byTask.computeIfAbsent(r.task(), k -> new long[2]);
+            t[0]++;
+            t[1] += r.prompts();
+            maxPrompts = Math.max(maxPrompts, r.prompts());
+            blockValues += r.taskBlocks() + 4;
+        }
+        int K = byTask.size();
+        long chunks = Math.max(1, Math.min(opts.permutations(), 4L * Math.max(1, opts.threads())));
+        long reading = 28 * units * maxPrompts; // one run's statistics (sum, sum of squares) and its means as read and saved
+        long glm = 0;
+        if (level == InferenceLevel.PROMPT) {
+            if (family == PromptLevelDataset.Family.TASKS) {
+                long values = 0, allRuns = 0;
+                for (long[] t : byTask.values()) {
+                    values += 2 * t[1] + t[0] + 12;
+                    allRuns += t[0];
+                }
+                glm = 8 * units * (values + chunks * (allRuns + 3L * K) + 4L * K);
+            } else {
+                for (long[] t : byTask.values()) {
+                    glm = Math.max(glm, 8 * units * (2 * t[1] + t[0] + 12 + chunks * (t[0] + 3) + 4));
+                }
+            }
+            glm += reading;
+        }
+        long maps = 8 * units * (runs.size() + K);
+        long overlap = 0;
+        if (level == InferenceLevel.PROMPT) {
+            for (long[] t : byTask.values()) overlap += 8 * units * (t[1] + t[0]);
+            overlap += reading + 8 * units * (1 + maxPrompts) * Math.max(1, Runtime.getRuntime().availableProcessors());
+        }
+        long decoding = repeated ? 8 * units * blockValues : 0;
+        return Math.max(glm, maps + Math.max(overlap, decoding)) + ANALYSIS_MARGIN;
+    }
+
+    /** The study's stages after the scan, as the scan checks them before its first run. */
+    public static org.llmri.scan.Scanner.AfterScan afterScan(InferenceLevel level, PromptLevelDataset.Family family, GlmOptions opts,
+                                                             boolean repeated) {
+        return new org.llmri.scan.Scanner.AfterScan() {
+            @Override
+            public long heapBytes(List<org.llmri.scan.Scanner.PlannedRun> runs, long units) {
+                return analysisHeap(runs, units, level, family, opts, repeated);
+            }
+
+            @Override
+            public String what() {
+                return "the GLM and networks";
+            }
+        };
     }
 
     /**

@@ -42,17 +42,24 @@ public final class ScanStage {
 
     /** The scan with the model resolved by {@code resolver} (null: the process environment's Hugging Face settings). */
     public static Dataset scan(Study study, Path target, boolean resume, ScanListener listener, ModelResolver resolver) {
+        return scan(study, target, resume, listener, resolver, null);
+    }
+
+    /** The scan, checking before its first run that {@code after} (the stages that follow it, or null) will fit. */
+    public static Dataset scan(Study study, Path target, boolean resume, ScanListener listener, ModelResolver resolver,
+                               Scanner.AfterScan after) {
         if (!study.revisions().isEmpty()) {
             throw new LlmriException("study " + study.name() + " names revisions " + study.revisions()
                     + ": a checkpoint study scans each with 'llmri study' (or drop the field and name one revision in model)");
         }
         // take the folder before the model loads, so a second writer is refused at once, by name
         try (FolderLock lock = FolderLock.acquire(target, "scan")) {
-            return scanHeld(study, target, resume, listener, lock, resolver == null ? ModelResolver.fromEnvironment() : resolver);
+            return scanHeld(study, target, resume, listener, lock, resolver == null ? ModelResolver.fromEnvironment() : resolver, after);
         }
     }
 
-    private static Dataset scanHeld(Study study, Path target, boolean resume, ScanListener listener, FolderLock lock, ModelResolver resolver) {
+    private static Dataset scanHeld(Study study, Path target, boolean resume, ScanListener listener, FolderLock lock, ModelResolver resolver,
+                                    Scanner.AfterScan after) {
         Study rec = recorded(study, target);
         ResolvedModel resolved = resolver.resolve(ModelPath.resolve(rec.model(), target));
         Path tokFile = resolved.dir().resolve("tokenizer.json");
@@ -61,7 +68,7 @@ public final class ScanStage {
             requireFiniteWeights(m);
             String sha = Sha256.ofFiles(m.weights().files());
             Scanner.Subject subject = new Scanner.Subject(rec.model(), resolved.revision(), resolved.commit(), sha);
-            return new Scanner(m, tok, subject, listener).withTokenDesign(ScanStage::tokenDesign).scan(rec, target, resume, lock);
+            return new Scanner(m, tok, subject, listener).withTokenDesign(ScanStage::tokenDesign).withAfterScan(after).scan(rec, target, resume, lock);
         }
     }
 

@@ -52,7 +52,8 @@ public final class StudyPipeline {
         ResourceGuard.check(glmOptions, study.runsPerTask(), glmOptions.contrasts().size(), Runtime.getRuntime().maxMemory(), listener::stage);
         try (FolderLock lock = FolderLock.acquire(out, "study")) {
             Path scanDir = out.resolve("scan");
-            Dataset ds = ScanStage.scan(study, scanDir, true, listener.scan(), resolver);
+            org.llmri.scan.Scanner.AfterScan after = ResourceGuard.afterScan(level, family, glmOptions, study.runsPerTask() >= 2);
+            Dataset ds = ScanStage.scan(study, scanDir, true, listener.scan(), resolver, after);
             listener.stage("scan complete: " + scanDir);
             GlmOutputs.DatasetOutput glm = GlmStage.run(scanDir, out.resolve("glm"), glmOptions, level, family, listener.glm(), false,
                     listener::stage);
