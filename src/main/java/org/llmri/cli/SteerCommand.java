@@ -56,6 +56,17 @@ public final class SteerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // the run splices its section into the study's report.html: no study or other causal run may write there meanwhile
+        if (!Files.isDirectory(study)) throw new LlmriException(study + ": no such study folder");
+        Path dir = out != null ? out : study.resolve("causal");
+        boolean inside = dir.toAbsolutePath().normalize().startsWith(study.toAbsolutePath().normalize());
+        try (org.llmri.io.FolderLock held = org.llmri.io.FolderLock.acquire(study, "steer");
+             org.llmri.io.FolderLock heldOut = inside ? null : org.llmri.io.FolderLock.acquire(dir, "steer")) {
+            return locked();
+        }
+    }
+
+    private Integer locked() throws Exception {
         if (alphas.length == 0 || alphas[0] != 0) throw new LlmriException("--alpha must start with 0 (the unsteered reference)");
         StudyData data = StudyData.open(study);
         data.task(network);

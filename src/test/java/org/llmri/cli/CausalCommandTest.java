@@ -135,6 +135,23 @@ class CausalCommandTest {
         assertThat(r.err().strip()).isEqualTo("llmri: " + copy + ": the study has no GLM (glm/glm_outputs.json is missing); run llmri study on it first");
     }
 
+    @Test
+    void aStudyBeingWrittenIsRefusedAndAMissingOneIsNotCreated() throws Exception {
+        // a study (or another causal run) holds the folder: lesion and steer would splice into a report being written
+        try (org.llmri.io.FolderLock held = org.llmri.io.FolderLock.acquire(study, "study")) {
+            for (String[] args : new String[][] {{"lesion", study.toString(), "--network", "randomstrings"},
+                    {"steer", study.toString(), "--network", "randomstrings"}}) {
+                Cli r = Cli.run(args);
+                assertThat(r.code()).isEqualTo(2);
+                assertThat(r.err().strip()).startsWith("llmri: " + study + ": in use by another llmri process").doesNotContain("\n");
+            }
+        }
+        Path missing = dir.resolve("no-such-study");
+        Cli r = Cli.run("lesion", missing.toString(), "--network", "randomstrings");
+        assertThat(r.err().strip()).isEqualTo("llmri: " + missing + ": no such study folder");
+        assertThat(missing).doesNotExist();
+    }
+
     static void copyTree(Path from, Path to) throws Exception {
         try (var s = Files.walk(from)) {
             for (Path p : s.toList()) {
