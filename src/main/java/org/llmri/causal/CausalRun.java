@@ -141,6 +141,21 @@ public final class CausalRun implements AutoCloseable {
 
     // ---- writers ----
 
+    /**
+     * Runs {@code body} holding the study folder (and {@code out}, where it lies outside the study): a causal run
+     * splices its section into the study's report.html, so no study or other causal run may write there meanwhile.
+     * {@code out} null: the study's causal/.
+     */
+    public static <T> T holdingStudy(Path study, Path out, String what, java.util.concurrent.Callable<T> body) throws Exception {
+        if (!java.nio.file.Files.isDirectory(study)) throw new org.llmri.LlmriException(study + ": no such study folder");
+        Path dir = out != null ? out : study.resolve("causal");
+        boolean inside = dir.toAbsolutePath().normalize().startsWith(study.toAbsolutePath().normalize());
+        try (org.llmri.io.FolderLock held = org.llmri.io.FolderLock.acquire(study, what);
+             org.llmri.io.FolderLock heldOut = inside ? null : org.llmri.io.FolderLock.acquire(dir, what)) {
+            return body.call();
+        }
+    }
+
     public static void writeLesion(Path out, Lesion.Result r, List<String> banks, String mode, String threshold) {
         List<List<Object>> rows = new ArrayList<>();
         for (Lesion.Summary s : r.summaries()) {

@@ -69,14 +69,7 @@ public final class LesionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        // the run splices its section into the study's report.html: no study or other causal run may write there meanwhile
-        if (!Files.isDirectory(study)) throw new LlmriException(study + ": no such study folder");
-        Path dir = out != null ? out : study.resolve("causal");
-        boolean inside = dir.toAbsolutePath().normalize().startsWith(study.toAbsolutePath().normalize());
-        try (org.llmri.io.FolderLock held = org.llmri.io.FolderLock.acquire(study, "lesion");
-             org.llmri.io.FolderLock heldOut = inside ? null : org.llmri.io.FolderLock.acquire(dir, "lesion")) {
-            return locked();
-        }
+        return CausalRun.holdingStudy(study, out, "lesion", this::locked);
     }
 
     private Integer locked() throws Exception {

@@ -56,14 +56,7 @@ public final class SteerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        // the run splices its section into the study's report.html: no study or other causal run may write there meanwhile
-        if (!Files.isDirectory(study)) throw new LlmriException(study + ": no such study folder");
-        Path dir = out != null ? out : study.resolve("causal");
-        boolean inside = dir.toAbsolutePath().normalize().startsWith(study.toAbsolutePath().normalize());
-        try (org.llmri.io.FolderLock held = org.llmri.io.FolderLock.acquire(study, "steer");
-             org.llmri.io.FolderLock heldOut = inside ? null : org.llmri.io.FolderLock.acquire(dir, "steer")) {
-            return locked();
-        }
+        return CausalRun.holdingStudy(study, out, "steer", this::locked);
     }
 
     private Integer locked() throws Exception {

@@ -20,13 +20,10 @@ import org.llmri.LlmriException;
 import org.llmri.dataset.Dataset;
 import org.llmri.io.FolderLock;
 import org.llmri.io.Npy;
-import org.llmri.model.weights.DType;
 import org.llmri.model.LoadedModel;
-import org.llmri.model.opt.OptConfig;
-import org.llmri.model.opt.RandomModel;
+import org.llmri.model.opt.TinyModel;
 import org.llmri.model.weights.Safetensors;
 import org.llmri.model.weights.Tensor;
-import org.llmri.model.tokenizer.RandomTokenizer;
 import org.llmri.model.tokenizer.TextTokenizer;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.Study;
@@ -50,8 +47,7 @@ class FaultInjectionTest {
     @BeforeAll
     static void modelAndScan() throws IOException {
         model = shared.resolve("tiny");
-        RandomModel.write(model, OptConfig.preset("tiny"), 7, DType.F32, RandomModel.Format.SAFETENSORS);
-        RandomTokenizer.write(model, 300);
+        TinyModel.write(model, 7);
         yaml = shared.resolve("study.yaml");
         Files.writeString(yaml, small(model).toYaml());
         scan = shared.resolve("scan");

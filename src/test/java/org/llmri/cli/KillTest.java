@@ -16,10 +16,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.llmri.dataset.Dataset;
 import org.llmri.io.FolderLock;
-import org.llmri.model.weights.DType;
-import org.llmri.model.opt.OptConfig;
-import org.llmri.model.opt.RandomModel;
-import org.llmri.model.tokenizer.RandomTokenizer;
+import org.llmri.model.opt.TinyModel;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.Study;
 
@@ -36,8 +33,7 @@ class KillTest {
     /** The tiny model in work/tiny and a study naming it by the relative path "tiny". */
     private Path setUp(int newTokens) throws IOException {
         Path model = work.resolve("tiny");
-        RandomModel.write(model, OptConfig.preset("tiny"), 7, DType.F32, RandomModel.Format.SAFETENSORS);
-        RandomTokenizer.write(model, 300);
+        TinyModel.write(model, 7);
         Study s = Paradigms.builtin(Paradigms.GALACTICA_FMRI).withRunsPerTask(2).withModel("tiny");
         s = s.withGeneration(s.generation().withMaxNewTokens(newTokens));
         Path yaml = work.resolve("study.yaml");

@@ -8,10 +8,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.llmri.model.opt.OptConfig;
-import org.llmri.model.opt.RandomModel;
-import org.llmri.model.tokenizer.RandomTokenizer;
-import org.llmri.model.weights.DType;
+import org.llmri.model.opt.TinyModel;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.Study;
 
@@ -21,8 +18,7 @@ class StoreNoneCommandTest {
     @Test
     void aScanWithoutActivationsIsAnalysedAtPromptLevelAndRefusedWhereEveryTimePointIsNeeded(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("tiny");
-        RandomModel.write(model, OptConfig.preset("tiny"), 7, DType.F32, RandomModel.Format.SAFETENSORS);
-        RandomTokenizer.write(model, 300);
+        TinyModel.write(model, 7);
         Study s = Paradigms.builtin(Paradigms.GALACTICA_FMRI).withModel(model.toString());
         Path yaml = dir.resolve("study.yaml");
         Files.writeString(yaml, s.withGeneration(s.generation().withMaxNewTokens(4)).toYaml());

@@ -23,11 +23,8 @@ import org.llmri.io.Nifti1;
 import org.llmri.io.Npy;
 import org.llmri.io.Tsv;
 import org.llmri.model.LoadedModel;
-import org.llmri.model.opt.OptConfig;
-import org.llmri.model.opt.RandomModel;
-import org.llmri.model.tokenizer.RandomTokenizer;
+import org.llmri.model.opt.TinyModel;
 import org.llmri.model.tokenizer.TextTokenizer;
-import org.llmri.model.weights.DType;
 import org.llmri.model.weights.Sha256;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.StorageDtype;
@@ -44,8 +41,7 @@ class NiftiExportTest {
     @BeforeAll
     static void scanTinyModel() {
         model = shared.resolve("tiny");
-        RandomModel.write(model, OptConfig.preset("tiny"), 3, DType.F32, RandomModel.Format.SAFETENSORS);
-        RandomTokenizer.write(model, 300);
+        TinyModel.write(model, 3);
         Study s = Paradigms.builtin(Paradigms.GALACTICA_FMRI).withModel(model.toString()).withRunsPerTask(1);
         s = s.withGeneration(s.generation().withMaxNewTokens(2));
         f32 = scan(s, shared.resolve("f32"));

@@ -14,11 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.llmri.LlmriException;
 import org.llmri.dataset.Dataset;
 import org.llmri.model.LoadedModel;
-import org.llmri.model.opt.OptConfig;
-import org.llmri.model.opt.RandomModel;
-import org.llmri.model.tokenizer.RandomTokenizer;
+import org.llmri.model.opt.TinyModel;
 import org.llmri.model.tokenizer.TextTokenizer;
-import org.llmri.model.weights.DType;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.StorageDtype;
 import org.llmri.paradigm.Study;
@@ -32,8 +29,7 @@ class ScanBudgetTest {
     @BeforeAll
     static void makeModel() {
         model = shared.resolve("tiny");
-        RandomModel.write(model, OptConfig.preset("tiny"), 7, DType.F32, RandomModel.Format.SAFETENSORS);
-        RandomTokenizer.write(model, 300);
+        TinyModel.write(model, 7);
     }
 
     /** The paper's design with 2 runs per task and 4 tokens per prompt: 12 runs x 80 time points x 3,392 units. */

@@ -23,12 +23,9 @@ import org.llmri.dataset.Dataset;
 import org.llmri.io.Npy;
 import org.llmri.io.Tsv;
 import org.llmri.model.LoadedModel;
-import org.llmri.model.opt.OptConfig;
-import org.llmri.model.opt.RandomModel;
+import org.llmri.model.opt.TinyModel;
 import org.llmri.model.run.HiddenStates;
-import org.llmri.model.tokenizer.RandomTokenizer;
 import org.llmri.model.tokenizer.TextTokenizer;
-import org.llmri.model.weights.DType;
 import org.llmri.paradigm.Design;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.Study;
@@ -44,8 +41,7 @@ class ScanTest {
     @BeforeAll
     static void makeModelAndReferenceScan() {
         model = shared.resolve("tiny");
-        RandomModel.write(model, OptConfig.preset("tiny"), 7, DType.F32, RandomModel.Format.SAFETENSORS);
-        RandomTokenizer.write(model, 300);
+        TinyModel.write(model, 7);
         reference = shared.resolve("reference");
         scan(paper(), reference, false);
     }

@@ -17,11 +17,8 @@ import org.llmri.glm.GlmOptions;
 import org.llmri.glm.InferenceLevel;
 import org.llmri.glm.PromptLevelDataset;
 import org.llmri.model.LoadedModel;
-import org.llmri.model.opt.OptConfig;
-import org.llmri.model.opt.RandomModel;
-import org.llmri.model.tokenizer.RandomTokenizer;
+import org.llmri.model.opt.TinyModel;
 import org.llmri.model.tokenizer.TextTokenizer;
-import org.llmri.model.weights.DType;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.StorageDtype;
 import org.llmri.paradigm.Study;
@@ -39,8 +36,7 @@ class AnalysisHeapTest {
     @BeforeAll
     static void makeModel() {
         model = shared.resolve("tiny");
-        RandomModel.write(model, OptConfig.preset("tiny"), 7, DType.F32, RandomModel.Format.SAFETENSORS);
-        RandomTokenizer.write(model, 300);
+        TinyModel.write(model, 7);
     }
 
     /** The paper's design, 2 runs per task and 4 tokens per prompt, statistics only: 12 runs x 20 prompts x 3,392 units. */

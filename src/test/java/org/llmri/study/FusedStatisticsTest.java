@@ -28,11 +28,8 @@ import org.llmri.glm.InferenceLevel;
 import org.llmri.glm.PromptLevelDataset;
 import org.llmri.io.Npy;
 import org.llmri.model.LoadedModel;
-import org.llmri.model.opt.OptConfig;
-import org.llmri.model.opt.RandomModel;
-import org.llmri.model.tokenizer.RandomTokenizer;
+import org.llmri.model.opt.TinyModel;
 import org.llmri.model.tokenizer.TextTokenizer;
-import org.llmri.model.weights.DType;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.StorageDtype;
 import org.llmri.paradigm.Study;
@@ -54,8 +51,7 @@ class FusedStatisticsTest {
     @BeforeAll
     static void makeModel() {
         model = shared.resolve("tiny");
-        RandomModel.write(model, OptConfig.preset("tiny"), 7, DType.F32, RandomModel.Format.SAFETENSORS);
-        RandomTokenizer.write(model, 300);
+        TinyModel.write(model, 7);
     }
 
     static Study generating() {

@@ -24,11 +24,8 @@ import org.llmri.glm.NoiseModel;
 import org.llmri.glm.PromptLevelDataset;
 import org.llmri.io.Npy;
 import org.llmri.model.LoadedModel;
-import org.llmri.model.opt.OptConfig;
-import org.llmri.model.opt.RandomModel;
-import org.llmri.model.tokenizer.RandomTokenizer;
+import org.llmri.model.opt.TinyModel;
 import org.llmri.model.tokenizer.TextTokenizer;
-import org.llmri.model.weights.DType;
 import org.llmri.paradigm.Paradigms;
 import org.llmri.paradigm.StorageDtype;
 import org.llmri.paradigm.Study;
@@ -48,8 +45,7 @@ class TokenFusedGlmTest {
     @BeforeAll
     static void makeModel() {
         model = shared.resolve("tiny");
-        RandomModel.write(model, OptConfig.preset("tiny"), 7, DType.F32, RandomModel.Format.SAFETENSORS);
-        RandomTokenizer.write(model, 300);
+        TinyModel.write(model, 7);
     }
 
     static Dataset scan(Study study, Path out) {
