@@ -262,9 +262,16 @@ public final class GlmCommand implements Callable<Integer> {
             if (!what.equals(stage)) {
                 if (bar != null) bar.close();
                 stage = what;
-                bar = Progress.bar(what, total, " units", 1);
+                bar = Progress.bar(what, total, unitOf(what), 1);
             }
             bar.stepTo(done);
+        }
+
+        /** What a stage counts: the fits count units, the permutation tests permutations, prompt means runs. */
+        static String unitOf(String stage) {
+            if (stage.endsWith("permutations")) return " permutations";
+            if (stage.endsWith("prompt means")) return " runs";
+            return " units";
         }
 
         @Override

@@ -138,14 +138,15 @@ public final class PromptLevelDataset {
     /** One task's runs reduced to prompt means (each saved beside the maps); {@code units[0]}: every run's width, checked equal. */
     private static List<PromptLevel.RunMeans> loadMeans(List<RunFile> runs, Path outDir, GlmOptions opts, int[] units, ProgressListener progress) {
         List<PromptLevel.RunMeans> m = new ArrayList<>();
+        String what = "task " + runs.get(0).task() + ": prompt means";
+        progress.progress(what, 0, runs.size());
         for (RunFile r : runs) {
-            progress.progress("prompt means", 0, 1);
             PromptLevel.RunMeans rm = means(r, opts.threads());
             if (units[0] >= 0 && rm.units() != units[0]) throw new LlmriException(r.data() + ": " + rm.units() + " units, other runs have " + units[0]);
             units[0] = rm.units();
             m.add(rm);
             save(promptMeans(outDir, r.subject(), r.task(), r.run()), rm);
-            progress.progress("prompt means", 1, 1);
+            progress.progress(what, m.size(), runs.size());
         }
         return m;
     }
