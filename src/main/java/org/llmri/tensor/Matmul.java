@@ -44,6 +44,12 @@ public final class Matmul {
             v = v.add(v.rearrange(SWAP_1));
             return v.lane(0);
         }
+        if (L == 8) { // AVX2: the same tree, its three steps as permutes
+            v = v.add(v.rearrange(SWAP_8));
+            v = v.add(v.rearrange(SWAP_4));
+            v = v.add(v.rearrange(SWAP_2));
+            return v.lane(0);
+        }
         // other widths: the same tree over the lanes, in scalar code
         float[] lanes = v.toArray();
         for (int half = lanes.length / 2; half >= 1; half /= 2) {
@@ -83,6 +89,11 @@ public final class Matmul {
      * chain over k in order, so a row's result never depends on the other rows of its batch.
      */
     public static void linear(Threads threads, float[] x, int rows, PackedMatrix w, float[] bias, float[] y) {
+        linear(threads, x, rows, w, bias, y, WIDE_TILES);
+    }
+
+    /** As {@link #linear(Threads, float[], int, PackedMatrix, float[], float[])} with the tiles chosen: wide (6 and 4 rows) or narrow (2). */
+    static void linear(Threads threads, float[] x, int rows, PackedMatrix w, float[] bias, float[] y, boolean wide) {
         if (rows == 1 && L == 16 && w.format() == PackedMatrix.Format.F16_PAIRS) {
             gemv(threads, x, w, bias, y);
             return;
@@ -97,7 +108,7 @@ public final class Matmul {
         int[] tiles = new int[rows / 6];
         int count = 0;
         for (int r0 = 0; r0 < rows; r0 += block) {
-            int end = r0 + sixes(Math.min(rows, r0 + block) - r0);
+            int end = r0 + sixes(Math.min(rows, r0 + block) - r0, wide);
             for (int r = r0; r < end; r += 6) tiles[count++] = r;
         }
         threads.forRange(count, 1, (from, to) -> {
@@ -111,13 +122,26 @@ public final class Matmul {
         for (int r0 = 0; r0 < rows; r0 += block) {
             int from0 = r0, to0 = Math.min(rows, r0 + block);
             threads.forEachPiece(w.panels(), 1, (from, to) -> {
-                for (int p = from; p < to; p++) panel(x, xs, from0, to0, w, p, bias, y);
+                for (int p = from; p < to; p++) panel(x, xs, from0, to0, w, p, bias, y, wide);
             });
         }
     }
 
+    /**
+     * Whether the six- and four-row tiles fit the vector registers. Their 24 and 16 accumulators, 4 weight vectors and a
+     * broadcast need 32 registers, which AVX-512 (and ARM's NEON and SVE) have; x86 before AVX-512 has 16, where
+     * the compiler spills accumulators to the stack on every step, so there rows go two at a time (8 accumulators),
+     * which gives the same sums in the same order. {@code -Dllmri.tiles=wide|narrow} overrides the choice (benchmarks).
+     */
+    static final boolean WIDE_TILES = switch (System.getProperty("llmri.tiles", "auto")) {
+        case "wide" -> true;
+        case "narrow" -> false;
+        default -> L >= 16 || !System.getProperty("os.arch", "").matches("amd64|x86_64|x86|i386");
+    };
+
     /** How many of a block's n rows the six-row tiles take (the rest go four, two and one at a time). */
-    static int sixes(int n) {
+    static int sixes(int n, boolean wide) {
+        if (!wide) return 0;
         int r = 0;
         while (n - r >= 6 && n - r != 8) r += 6;
         return r;
@@ -132,14 +156,14 @@ public final class Matmul {
     /** k steps per chunk: a chunk of a panel (64 x 64 floats) stays in L1 while every row block uses it. */
     static final int CHUNK = 64;
 
-    private static void panel(float[] x, float[] xs, int rowFrom, int rowTo, PackedMatrix w, int p, float[] bias, float[] y) {
+    private static void panel(float[] x, float[] xs, int rowFrom, int rowTo, PackedMatrix w, int p, float[] bias, float[] y, boolean wide) {
         int k = w.cols(), n = w.rows(), pw = w.width();
         Scratch s = SCRATCH.get();
         float[] t = s.tile(CHUNK * pw);
         float[] acc = s.acc(rowTo * pw);
         // converting chunk by chunk keeps the weight stream flowing between bursts of FMAs, so the
         // hardware prefetcher overlaps memory with compute; each output is still one FMA chain over k
-        int sixEnd = rowFrom + sixes(rowTo - rowFrom);
+        int sixEnd = rowFrom + sixes(rowTo - rowFrom, wide);
         for (int k0 = 0; k0 < k; k0 += CHUNK) {
             int k1 = Math.min(k, k0 + CHUNK);
             boolean first = k0 == 0;
@@ -153,7 +177,7 @@ public final class Matmul {
                 w.chunkToFloats(p, k0, k1, t);
             }
             for (; r < sixEnd; r += 6) rows6(xs, r, k, k0, k1, t, acc, first);
-            for (; rowTo - r >= 4; r += 4) rows4(x, r, k, k0, k1, t, acc, first);
+            if (wide) for (; rowTo - r >= 4; r += 4) rows4(x, r, k, k0, k1, t, acc, first);
             for (; rowTo - r >= 2; r += 2) rows2(x, r, k, k0, k1, t, acc, first);
             for (; r < rowTo; r++) rows1(x, r, k, k0, k1, t, acc, first);
         }
