@@ -119,7 +119,8 @@ public final class Scanner {
             }
         }
         budget(study, todo, inputs, taps.units(), tokenDesign).check(out.toString(), diskFree(out), heapFree(), study.storageDtype());
-        if (afterScan != null) checkAfterScan(out, plan, inputs, taps.units());
+        checkMachine(out, model.weights().storedBytes(), budget(study, todo, inputs, taps.units(), tokenDesign).heapBytes());
+        if (afterScan != null) checkAfterScan(out, afterScan, plannedRuns(plan), taps.units(), heapLimit >= 0 ? heapLimit : Runtime.getRuntime().maxMemory());
         listener.started(total, done);
         for (RunPlan run : plan.runs()) {
             if (!todo.contains(run)) {
@@ -167,20 +168,60 @@ public final class Scanner {
 
     private AfterScan afterScan;
 
-    private void checkAfterScan(Path out, StudyPlan plan, Map<RunPlan, RunInput> inputs, long units) {
+    /** The plan's runs as the analysis after the scan sees them (task blocks do not depend on the runs' lengths). */
+    public static List<PlannedRun> plannedRuns(StudyPlan plan) {
         List<PlannedRun> runs = new ArrayList<>();
         for (RunPlan run : plan.runs()) {
-            List<EventRow> events = run.events(inputs.get(run).durations());
+            List<EventRow> events = run.events();
             long blocks = events.stream().filter(e -> e.trialType().equals("task")).mapToInt(EventRow::block).distinct().count();
             runs.add(new PlannedRun(run.taskId(), events.size(), (int) blocks));
         }
-        long need = afterScan.heapBytes(runs, units);
-        long heap = heapLimit >= 0 ? heapLimit : Runtime.getRuntime().maxMemory();
+        return runs;
+    }
+
+    /** Refuses, in one line, when what runs after the scan needs more than {@code heap} bytes. */
+    public static void checkAfterScan(Path out, AfterScan after, List<PlannedRun> runs, long units, long heap) {
+        long need = after.heapBytes(runs, units);
         if (need > heap) {
-            throw new LlmriException(String.format(java.util.Locale.ROOT, "%s: %s after the scan need about %s of heap for %d units"
-                    + " over %d runs, the heap holds %s; raise it (LLMRI_JAVA_OPTS=-Xmx%dg) or use fewer taps", out, afterScan.what(),
+            throw new LlmriException(String.format(java.util.Locale.ROOT, "%s: %s after the scan need about %s of heap for %,d units"
+                    + " over %d runs, the heap holds %s; raise it (LLMRI_JAVA_OPTS=-Xmx%dg) or use fewer taps", out, after.what(),
                     ScanBudget.size(need), units, runs.size(), ScanBudget.size(heap), (need + (1L << 30) - 1 >> 30) + 1));
         }
+    }
+
+    /** Memory kept for the JVM beside its heap (classes, code, thread stacks, GC tables), and for the system. */
+    static final long JVM_OVERHEAD = 512L << 20, SYSTEM_RESERVE = 1L << 30;
+
+    /**
+     * Refuses when the model's packed weights (off the heap) and a heap that may grow to its maximum cannot both fit
+     * the machine's memory: the JVM's collector grows the heap towards -Xmx during a long scan, and the system would
+     * kill the process hours in. The scan itself needs only {@code scanHeap}.
+     */
+    private void checkMachine(Path out, long weights, long scanHeap) {
+        long ram = physicalMemory >= 0 ? physicalMemory : physicalMemory();
+        long heap = maxHeap >= 0 ? maxHeap : Runtime.getRuntime().maxMemory();
+        if (ram <= 0 || (double) weights + heap + JVM_OVERHEAD <= ram - SYSTEM_RESERVE) return;
+        long scanXmx = Math.max(2, (scanHeap + (1L << 30) - 1 >> 30) + 2);
+        throw new LlmriException(String.format(java.util.Locale.ROOT, "%s: the model's packed weights (%s) beside a heap that may grow to %s"
+                + " do not fit this machine's %s of memory; scan with a smaller heap (LLMRI_JAVA_OPTS=-Xmx%dg, the scan needs about %s),"
+                + " then run the study with the larger one: a study whose scan is complete does not load the model",
+                out, ScanBudget.size(weights), ScanBudget.size(heap), ScanBudget.size(ram), scanXmx, ScanBudget.size(scanHeap)));
+    }
+
+    private static long physicalMemory() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return -1; // unknown: not checked
+    }
+
+    private long physicalMemory = -1, maxHeap = -1;
+
+    /** Overrides the machine's physical memory and the heap's maximum the scan is checked against (tests). */
+    public Scanner withMachine(long physicalMemory, long maxHeap) {
+        this.physicalMemory = physicalMemory;
+        this.maxHeap = maxHeap;
+        return this;
     }
 
     public Scanner withLimits(long freeDisk, long freeHeap) {

@@ -61,6 +61,15 @@ public final class ScanStage {
     private static Dataset scanHeld(Study study, Path target, boolean resume, ScanListener listener, FolderLock lock, ModelResolver resolver,
                                     Scanner.AfterScan after) {
         Study rec = recorded(study, target);
+        Dataset done = resume ? completeScan(rec, target) : null;
+        if (done != null) {
+            // nothing to scan: the model is neither downloaded nor loaded, so the analysis after it may have all the memory
+            if (after != null) {
+                long units = org.llmri.io.Tsv.read(done.units()).rows().size();
+                Scanner.checkAfterScan(target, after, Scanner.plannedRuns(rec.plan()), units, Runtime.getRuntime().maxMemory());
+            }
+            return done;
+        }
         ResolvedModel resolved = resolver.resolve(ModelPath.resolve(rec.model(), target));
         Path tokFile = resolved.dir().resolve("tokenizer.json");
         if (!Files.isRegularFile(tokFile)) throw new LlmriException(resolved.dir() + ": no tokenizer.json (needed to encode prompts)");
@@ -70,6 +79,21 @@ public final class ScanStage {
             Scanner.Subject subject = new Scanner.Subject(rec.model(), resolved.revision(), resolved.commit(), sha);
             return new Scanner(m, tok, subject, listener).withTokenDesign(ScanStage::tokenDesign).withAfterScan(after).scan(rec, target, resume, lock);
         }
+    }
+
+    /**
+     * The dataset in {@code target} when it is a finished scan of this very study (its saved study.yaml the same, to the
+     * model's name, and every planned run complete), else null: the scanner then checks it against the model's weights.
+     */
+    static Dataset completeScan(Study rec, Path target) {
+        Dataset ds = new Dataset(target, Dataset.subjectFor(rec.model()));
+        if (!Files.isRegularFile(ds.description()) || !Files.isRegularFile(ds.study())) return null;
+        try {
+            if (!Study.load(ds.study()).toYaml().equals(rec.toYaml())) return null;
+        } catch (LlmriException e) {
+            return null;
+        }
+        return org.llmri.dataset.Runs.status(target).isComplete() ? ds : null;
     }
 
     /**

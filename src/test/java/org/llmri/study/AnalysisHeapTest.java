@@ -66,7 +66,7 @@ class AnalysisHeapTest {
             Scanner scanner = new Scanner(m, tok, new Scanner.Subject(model.toString(), null, null, "0".repeat(64)), null)
                     .withLimits(Long.MAX_VALUE, heap).withAfterScan(after);
             assertThatThrownBy(() -> scanner.scan(small(), out, false)).isInstanceOf(LlmriException.class)
-                    .hasMessageContaining("the GLM and networks after the scan need about").hasMessageContaining("3392 units over 12 runs")
+                    .hasMessageContaining("the GLM and networks after the scan need about").hasMessageContaining("3,392 units over 12 runs")
                     .hasMessageContaining("LLMRI_JAVA_OPTS=-Xmx").hasMessageNotContaining("\n");
         }
         Dataset ds = new Dataset(out, "tiny");
@@ -79,6 +79,53 @@ class AnalysisHeapTest {
                     .withLimits(Long.MAX_VALUE, analysis).withAfterScan(after).scan(small(), dir.resolve("t"), false);
             assertThat(done.description()).exists();
         }
+    }
+
+    @Test
+    void aHeapThatMayGrowBesideTheWeightsBeyondTheMachineIsRefusedSayingHowToScanFirst(@TempDir Path dir) {
+        long weights, gib = 1L << 30;
+        try (LoadedModel m = LoadedModel.open(model)) {
+            weights = m.weights().storedBytes();
+        }
+        assertThat(weights).isEqualTo(4L * parameters(model)); // f32: 4 bytes per parameter
+        Path out = dir.resolve("s");
+        // 8 GiB of memory: a 7 GiB heap beside the weights, the JVM and the system's reserve does not fit; a 6 GiB one does
+        try (LoadedModel m = LoadedModel.open(model); TextTokenizer tok = TextTokenizer.load(model.resolve("tokenizer.json"))) {
+            Scanner scanner = new Scanner(m, tok, new Scanner.Subject(model.toString(), null, null, "0".repeat(64)), null)
+                    .withMachine(8 * gib, 7 * gib);
+            assertThatThrownBy(() -> scanner.scan(small(), out, false)).isInstanceOf(LlmriException.class)
+                    .hasMessageContaining("packed weights").hasMessageContaining("may grow to 7.0 GiB")
+                    .hasMessageContaining("machine's 8.0 GiB").hasMessageContaining("LLMRI_JAVA_OPTS=-Xmx")
+                    .hasMessageContaining("does not load the model").hasMessageNotContaining("\n");
+            assertThat(new Dataset(out, "tiny").description()).doesNotExist();
+            assertThat(new Scanner(m, tok, new Scanner.Subject(model.toString(), null, null, "0".repeat(64)), null)
+                    .withMachine(8 * gib, 6 * gib).scan(small(), out, true).description()).exists();
+        }
+    }
+
+    private static long parameters(Path model) {
+        try (LoadedModel m = LoadedModel.open(model)) {
+            return m.weights().parameterCount();
+        }
+    }
+
+    @Test
+    void aStudyWhoseScanIsCompleteNeitherScansNorLoadsTheModel(@TempDir Path dir) throws Exception {
+        Path copy = TinyModel.write(dir.resolve("model"), 7);
+        Study study = small().withModel(copy.toString());
+        Path target = dir.resolve("scan");
+        Scanner.AfterScan after = ResourceGuard.afterScan(InferenceLevel.PROMPT, PromptLevelDataset.Family.MAP, GlmOptions.defaults(), true);
+        ScanStage.scan(study, target, true, org.llmri.scan.ScanListener.NONE, null, after);
+        long before = java.nio.file.Files.getLastModifiedTime(target.resolve(Dataset.DESCRIPTION_FILE)).toMillis();
+        // the model is gone (a 13 GB model would take minutes to load, and its memory is what the analysis needs)
+        for (Path f : java.nio.file.Files.list(copy).toList()) java.nio.file.Files.delete(f);
+        Dataset again = ScanStage.scan(study, target, true, org.llmri.scan.ScanListener.NONE, null, after);
+        assertThat(again.description()).exists();
+        assertThat(java.nio.file.Files.getLastModifiedTime(again.description()).toMillis()).isEqualTo(before);
+        // another study on the same folder is still checked against the model, which is missing: refused
+        Study other = study.withSeed(study.seed() + 1);
+        assertThatThrownBy(() -> ScanStage.scan(other, target, true, org.llmri.scan.ScanListener.NONE, null, after))
+                .isInstanceOf(LlmriException.class);
     }
 
     @Test

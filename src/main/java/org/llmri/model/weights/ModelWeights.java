@@ -256,6 +256,13 @@ public final class ModelWeights implements AutoCloseable {
         return n;
     }
 
+    /** Total bytes of the stored elements (what packing them in their stored dtype takes). */
+    public long storedBytes() {
+        long n = 0;
+        for (Entry e : entries.values()) n += e.tensor().numel() * e.tensor().dtype().bytes();
+        return n;
+    }
+
     String describeFiles() {
         if (files.size() == 1) return files.getFirst().toString();
         return dir + " (" + files.size() + " shards)";
