@@ -56,11 +56,18 @@ public final class ResourceGuard {
     static final long ANALYSIS_MARGIN = 256L << 20;
 
     /**
+     * The heap asked for per byte of live data. The collector needs room beside them (its young generation, and
+     * contiguous space for a task's arrays of a gigabyte): the galactica-6.7b study ran out of memory in its
+     * overlap null with 7.6 GB live in a 9.1 GB heap (1.2), and the 1.3b study ran with 5.3 GB live in 7.6 GB (1.4).
+     */
+    static final double GC_HEADROOM = 1.4;
+
+    /**
      * The heap the stages after a study's scan need at their peak, from its planned runs and units. Counted in 8-byte
      * values per unit: the prompt-level GLM holds one task's prompt means at a time (every task's with the FWER
      * family of tasks) twice, as read and centred, with one run's fused statistics being read, and each permutation
      * chunk's task sums; the networks hold every run's z map, the joint overlap null every task's centred prompt
-     * means, and decoding every run's block means. Checked against the arithmetic of the code, so it errs high.
+     * means, and decoding every run's block means; then {@link #GC_HEADROOM} times that, for the collector.
      */
     public static long analysisHeap(List<org.llmri.scan.Scanner.PlannedRun> runs, long units, InferenceLevel level,
                                     PromptLevelDataset.Family family, GlmOptions opts, boolean repeated) {
@@ -99,7 +106,7 @@ public final class ResourceGuard {
             overlap += reading + 8 * units * (1 + maxPrompts) * Math.max(1, Runtime.getRuntime().availableProcessors());
         }
         long decoding = repeated ? 8 * units * blockValues : 0;
-        return Math.max(glm, maps + Math.max(overlap, decoding)) + ANALYSIS_MARGIN;
+        return (long) (GC_HEADROOM * Math.max(glm, maps + Math.max(overlap, decoding))) + ANALYSIS_MARGIN;
     }
 
     /** The study's stages after the scan, as the scan checks them before its first run. */

@@ -136,8 +136,9 @@ class AnalysisHeapTest {
         // galactica-6.7b, the paper's paradigm: the joint overlap null holds every task's centred prompt means
         // (18 runs x 20 prompts, 8 bytes each) and their sums of squares, beside every run's and task's z map
         long overlap = 8 * u67 * (18 * 20 + 18) + 28 * u67 * 20 + 8 * u67 * 21 * Runtime.getRuntime().availableProcessors();
-        assertThat(map).isEqualTo(8 * u67 * (18 + 6) + overlap + ResourceGuard.ANALYSIS_MARGIN);
-        assertThat(map).isBetween(7L << 30, 9L << 30);
+        assertThat(map).isEqualTo((long) (ResourceGuard.GC_HEADROOM * (8 * u67 * (18 + 6) + overlap)) + ResourceGuard.ANALYSIS_MARGIN);
+        // 8.6 GiB live: the study that had a 9.1 GB heap for it ran out of memory; 12.2 GiB asked for
+        assertThat(map).isBetween(12L << 30, 13L << 30);
         // testing every task as one family holds every task's means in the GLM too: more than one task at a time
         long tasks = ResourceGuard.analysisHeap(paradigm(3), u67, InferenceLevel.PROMPT, PromptLevelDataset.Family.TASKS, opts, true);
         assertThat(tasks).isGreaterThan(map);
@@ -146,6 +147,6 @@ class AnalysisHeapTest {
         assertThat((double) (map - ResourceGuard.ANALYSIS_MARGIN) / (half - ResourceGuard.ANALYSIS_MARGIN)).isCloseTo(2.0,
                 org.assertj.core.data.Offset.offset(1e-3));
         long token = ResourceGuard.analysisHeap(paradigm(3), u67, InferenceLevel.TOKEN, PromptLevelDataset.Family.MAP, opts, true);
-        assertThat(token).isEqualTo(8 * u67 * (18 + 6) + 8 * u67 * 18 * (2 + 4) + ResourceGuard.ANALYSIS_MARGIN);
+        assertThat(token).isEqualTo((long) (ResourceGuard.GC_HEADROOM * (8 * u67 * (18 + 6) + 8 * u67 * 18 * (2 + 4))) + ResourceGuard.ANALYSIS_MARGIN);
     }
 }
