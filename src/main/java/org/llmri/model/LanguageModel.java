@@ -42,20 +42,35 @@ public interface LanguageModel extends AutoCloseable {
         return List.of();
     }
 
-    int hiddenSize();
+    /** Its sizes, as its config gives them. */
+    ModelShape shape();
 
-    int vocabSize();
+    default int hiddenSize() {
+        return shape().hiddenSize();
+    }
 
-    int numLayers();
+    default int vocabSize() {
+        return shape().vocabSize();
+    }
+
+    default int numLayers() {
+        return shape().numLayers();
+    }
 
     /** Positions a sequence may use: [0, maxPositions). */
-    int maxPositions();
+    default int maxPositions() {
+        return shape().maxPositions();
+    }
 
     /** Whether it predicts next tokens (a decoder). Encoders can only be read. */
-    boolean canGenerate();
+    default boolean canGenerate() {
+        return shape().canGenerate();
+    }
 
     /** The end-of-sequence token id, or -1 when it has none. */
-    int eosTokenId();
+    default int eosTokenId() {
+        return shape().eosTokenId();
+    }
 
     /** The compute threads its kernels run on. */
     Threads threads();

@@ -180,12 +180,10 @@ class ReadingScanTest {
         public String architecture() { return m.architecture(); }
         public List<Tap> taps() { return m.taps(); }
         public List<String> kindOrder() { return m.kindOrder(); }
-        public int hiddenSize() { return m.hiddenSize(); }
-        public int vocabSize() { return m.vocabSize(); }
-        public int numLayers() { return m.numLayers(); }
-        public int maxPositions() { return m.maxPositions(); }
-        public boolean canGenerate() { return false; }
-        public int eosTokenId() { return -1; }
+        public org.llmri.model.ModelShape shape() {
+            var s = m.shape();
+            return new org.llmri.model.ModelShape(s.hiddenSize(), s.vocabSize(), s.numLayers(), s.maxPositions(), -1, false);
+        }
         public Threads threads() { return m.threads(); }
         public KvCache newCache(int slots) { return m.newCache(slots); }
         public Output forward(Step step, KvCache cache, ForwardHook hook, boolean logits) { return m.forward(step, cache, hook, logits); }

@@ -9,6 +9,7 @@ import org.llmri.LlmriException;
 import org.llmri.model.ForwardHook;
 import org.llmri.model.KvCache;
 import org.llmri.model.LanguageModel;
+import org.llmri.model.ModelShape;
 import org.llmri.model.Step;
 import org.llmri.model.Tap;
 import org.llmri.model.Wire;
@@ -60,6 +61,7 @@ public final class BertModel implements LanguageModel {
     }
 
     private final BertConfig config;
+    private final ModelShape shape;
     private final Threads threads;
     private final float[] wordEmbeddings;
     private final float[] positionEmbeddings;
@@ -77,6 +79,7 @@ public final class BertModel implements LanguageModel {
 
     public BertModel(BertWeights w, Threads threads) {
         this.config = w.config();
+        this.shape = new ModelShape(config.hiddenSize(), config.vocabSize(), config.numLayers(), config.maxPositionEmbeddings(), -1, false);
         this.threads = threads;
         this.wordEmbeddings = w.wordEmbeddings().toFloatArray();
         this.positionEmbeddings = w.positionEmbeddings().toFloatArray();
@@ -101,6 +104,11 @@ public final class BertModel implements LanguageModel {
 
     public BertConfig config() {
         return config;
+    }
+
+    @Override
+    public ModelShape shape() {
+        return shape;
     }
 
     @Override
@@ -139,36 +147,6 @@ public final class BertModel implements LanguageModel {
     @Override
     public List<Tap> taps() {
         return taps;
-    }
-
-    @Override
-    public int hiddenSize() {
-        return config.hiddenSize();
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public int numLayers() {
-        return config.numLayers();
-    }
-
-    @Override
-    public int maxPositions() {
-        return config.maxPositionEmbeddings();
-    }
-
-    @Override
-    public boolean canGenerate() {
-        return false;
-    }
-
-    @Override
-    public int eosTokenId() {
-        return -1;
     }
 
     /** A cache with no layers: an encoder reads each sequence whole within one step and keeps nothing. */

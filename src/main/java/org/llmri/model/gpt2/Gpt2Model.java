@@ -6,6 +6,7 @@ import java.util.Map;
 import org.llmri.model.ForwardHook;
 import org.llmri.model.KvCache;
 import org.llmri.model.LanguageModel;
+import org.llmri.model.ModelShape;
 import org.llmri.model.Step;
 import org.llmri.model.Tap;
 import org.llmri.model.Wire;
@@ -34,6 +35,7 @@ public final class Gpt2Model implements LanguageModel {
             "attn.c_proj", "ln_2", "mlp.c_fc", "mlp.act", "mlp.c_proj", "residual", "ln_f");
 
     private final Gpt2Config config;
+    private final ModelShape shape;
     private final Threads threads;
     private final PackedWeights memory = new PackedWeights();
     private final Tensor wte;
@@ -59,6 +61,7 @@ public final class Gpt2Model implements LanguageModel {
 
     public Gpt2Model(Gpt2Config config, ModelWeights weights, Threads threads) {
         this.config = config;
+        this.shape = new ModelShape(config.hiddenSize(), config.vocabSize(), config.numLayers(), config.maxPositions(), config.eosTokenId(), true);
         this.threads = threads;
         int h = config.hiddenSize(), f = config.innerSize(), v = config.vocabSize();
         WeightLookup w = new WeightLookup(weights, "transformer.", "");
@@ -179,33 +182,8 @@ public final class Gpt2Model implements LanguageModel {
     }
 
     @Override
-    public int hiddenSize() {
-        return config.hiddenSize();
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public int numLayers() {
-        return config.numLayers();
-    }
-
-    @Override
-    public int maxPositions() {
-        return config.maxPositions();
-    }
-
-    @Override
-    public boolean canGenerate() {
-        return true;
-    }
-
-    @Override
-    public int eosTokenId() {
-        return config.eosTokenId();
+    public ModelShape shape() {
+        return shape;
     }
 
     @Override

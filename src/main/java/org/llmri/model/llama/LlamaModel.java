@@ -6,6 +6,7 @@ import java.util.Map;
 import org.llmri.model.ForwardHook;
 import org.llmri.model.KvCache;
 import org.llmri.model.LanguageModel;
+import org.llmri.model.ModelShape;
 import org.llmri.model.Step;
 import org.llmri.model.Tap;
 import org.llmri.model.Wire;
@@ -33,6 +34,7 @@ public final class LlamaModel implements LanguageModel {
             "mlp.act_fn", "mlp.up_proj", "mlp.down_proj", "residual", "norm");
 
     private final LlamaConfig config;
+    private final ModelShape shape;
     private final Threads threads;
     private final PackedWeights memory = new PackedWeights();
     private final Tensor embedTokens;
@@ -60,6 +62,7 @@ public final class LlamaModel implements LanguageModel {
 
     public LlamaModel(LlamaConfig config, ModelWeights weights, Threads threads) {
         this.config = config;
+        this.shape = new ModelShape(config.hiddenSize(), config.vocabSize(), config.numLayers(), config.maxPositions(), config.eosTokenId(), true);
         this.threads = threads;
         int h = config.hiddenSize(), f = config.intermediateSize(), v = config.vocabSize();
         int qw = config.qWidth(), kvw = config.kvWidth();
@@ -200,33 +203,8 @@ public final class LlamaModel implements LanguageModel {
     }
 
     @Override
-    public int hiddenSize() {
-        return config.hiddenSize();
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public int numLayers() {
-        return config.numLayers();
-    }
-
-    @Override
-    public int maxPositions() {
-        return config.maxPositions();
-    }
-
-    @Override
-    public boolean canGenerate() {
-        return true;
-    }
-
-    @Override
-    public int eosTokenId() {
-        return config.eosTokenId();
+    public ModelShape shape() {
+        return shape;
     }
 
     @Override

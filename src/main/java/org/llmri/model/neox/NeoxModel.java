@@ -6,6 +6,7 @@ import java.util.Map;
 import org.llmri.model.ForwardHook;
 import org.llmri.model.KvCache;
 import org.llmri.model.LanguageModel;
+import org.llmri.model.ModelShape;
 import org.llmri.model.Step;
 import org.llmri.model.Tap;
 import org.llmri.model.Wire;
@@ -33,6 +34,7 @@ public final class NeoxModel implements LanguageModel {
             "mlp.dense_4h_to_h", "residual", "final_layer_norm");
 
     private final NeoxConfig config;
+    private final ModelShape shape;
     private final Threads threads;
     private final PackedWeights memory = new PackedWeights();
     private final Tensor embedIn;
@@ -58,6 +60,7 @@ public final class NeoxModel implements LanguageModel {
 
     public NeoxModel(NeoxConfig config, ModelWeights weights, Threads threads) {
         this.config = config;
+        this.shape = new ModelShape(config.hiddenSize(), config.vocabSize(), config.numLayers(), config.maxPositions(), config.eosTokenId(), true);
         this.threads = threads;
         int h = config.hiddenSize(), f = config.intermediateSize(), v = config.vocabSize();
         WeightLookup w = new WeightLookup(weights, "gpt_neox.", "");
@@ -172,33 +175,8 @@ public final class NeoxModel implements LanguageModel {
     }
 
     @Override
-    public int hiddenSize() {
-        return config.hiddenSize();
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public int numLayers() {
-        return config.numLayers();
-    }
-
-    @Override
-    public int maxPositions() {
-        return config.maxPositions();
-    }
-
-    @Override
-    public boolean canGenerate() {
-        return true;
-    }
-
-    @Override
-    public int eosTokenId() {
-        return config.eosTokenId();
+    public ModelShape shape() {
+        return shape;
     }
 
     @Override

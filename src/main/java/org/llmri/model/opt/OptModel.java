@@ -8,6 +8,7 @@ import java.util.List;
 import org.llmri.model.ForwardHook;
 import org.llmri.model.KvCache;
 import org.llmri.model.LanguageModel;
+import org.llmri.model.ModelShape;
 import org.llmri.model.Step;
 import org.llmri.model.Tap;
 import org.llmri.model.Wire;
@@ -34,6 +35,7 @@ public final class OptModel implements LanguageModel {
             "context", "out_proj", "final_layer_norm", "fc1", "activation_fn", "fc2", "residual");
 
     private final OptConfig config;
+    private final ModelShape shape;
     private final Threads threads;
     // embeddings are looked up a row at a time, straight from the mapped weights
     private final Tensor embedTokens;
@@ -72,6 +74,7 @@ public final class OptModel implements LanguageModel {
 
     public OptModel(OptWeights w, Threads threads) {
         this.config = w.config();
+        this.shape = new ModelShape(config.hiddenSize(), config.vocabSize(), config.numLayers(), config.maxPositionEmbeddings(), config.eosTokenId(), true);
         this.threads = threads;
         this.embedTokens = resident(w.embedTokens());
         this.embedPositions = resident(w.embedPositions());
@@ -121,6 +124,11 @@ public final class OptModel implements LanguageModel {
     }
 
     @Override
+    public ModelShape shape() {
+        return shape;
+    }
+
+    @Override
     public Threads threads() {
         return threads;
     }
@@ -160,36 +168,6 @@ public final class OptModel implements LanguageModel {
     @Override
     public List<String> kindOrder() {
         return KIND_ORDER;
-    }
-
-    @Override
-    public int hiddenSize() {
-        return config.hiddenSize();
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public int numLayers() {
-        return config.numLayers();
-    }
-
-    @Override
-    public int maxPositions() {
-        return config.maxPositionEmbeddings();
-    }
-
-    @Override
-    public boolean canGenerate() {
-        return true;
-    }
-
-    @Override
-    public int eosTokenId() {
-        return config.eosTokenId();
     }
 
     @Override
