@@ -1,7 +1,6 @@
 package org.llmri.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +17,7 @@ import org.llmri.causal.UnitPool;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /** {@code llmri lesion}: ablate a task's network while the model reads held-out text, against matched random sets. */
 @Command(name = "lesion", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false, versionProvider = Main.Version.class,
@@ -28,8 +27,7 @@ import picocli.CommandLine.Parameters;
 public final class LesionCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "STUDY_DIR", description = "A finished study (scan/ and glm/).")
-    Path study;
+    @Mixin CausalOptions common;
 
     @Option(names = "--network", paramLabel = "TASK", description = "The task whose network to lesion.")
     String network;
@@ -49,27 +47,12 @@ public final class LesionCommand implements Callable<Integer> {
     @Option(names = "--random-sets", defaultValue = "100", description = "Matched random sets per fraction (or per network with --all).")
     int randomSets;
 
-    @Option(names = "--correction", defaultValue = "fwe", description = "Which of the GLM's masks defines a network: fwe, fdr, bonferroni, uncorrected.")
-    String correction;
-
     @Option(names = "--alpha", defaultValue = "0.05", description = "BH-FDR level for double dissociations (--all).")
     double alpha;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the random sets.")
-    long seed;
-
-    @Option(names = "--batch-size", defaultValue = "16", description = "Held-out texts per forward pass.")
-    int batch;
-
-    @Option(names = "--model", paramLabel = "MODEL", description = "Use this model instead of the one the scan recorded.")
-    String model;
-
-    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default STUDY_DIR/causal).")
-    Path out;
-
     @Override
     public Integer call() throws Exception {
-        return CausalRun.holdingStudy(study, out, "lesion", this::locked);
+        return common.holding("lesion", this::locked);
     }
 
     private Integer locked() throws Exception {
@@ -79,26 +62,25 @@ public final class LesionCommand implements Callable<Integer> {
             case "mean" -> Lesion.Mode.MEAN;
             default -> throw new LlmriException("--mode must be zero or mean (got " + mode + ")");
         };
-        StudyData data = StudyData.open(study);
+        StudyData data = StudyData.open(common.study);
         Map<String, StudyData.Network> nets = new LinkedHashMap<>();
         if (all) {
             for (String t : data.tasks()) {
-                StudyData.Network n = data.network(t, correction);
+                StudyData.Network n = data.network(t, common.correction);
                 if (n.ranked().length > 0) nets.put(t, n);
                 else System.err.println("llmri: network " + t + " is empty at " + n.threshold() + "; left out of the matrix");
             }
             if (nets.isEmpty()) throw new LlmriException("every network is empty; nothing to lesion");
         } else {
             data.task(network);
-            StudyData.Network n = data.network(network, correction);
+            StudyData.Network n = data.network(network, common.correction);
             if (n.ranked().length == 0) throw new LlmriException("network " + network + " is empty at " + n.threshold() + "; nothing to lesion");
             nets.put(network, n);
         }
-        Path dir = out != null ? out : study.resolve("causal");
-        Files.createDirectories(dir);
+        Path dir = common.outDir();
         PrintWriter w = spec.commandLine().getOut();
         long t0 = System.nanoTime();
-        try (CausalRun run = new CausalRun(data, model, batch)) {
+        try (CausalRun run = new CausalRun(data, common.model, common.batch)) {
             UnitPool pool;
             try (ProgressBar bar = Progress.bar("scan statistics", run.scanRuns(), " runs", 1)) {
                 pool = run.pool(bar::stepBy);
@@ -113,11 +95,11 @@ public final class LesionCommand implements Callable<Integer> {
                 for (var e : nets.entrySet()) ranked.put(e.getKey(), e.getValue().ranked());
                 DeficitMatrix.Result r;
                 try (ProgressBar bar = Progress.bar("lesion --all", evals, " lesions", 1)) {
-                    r = DeficitMatrix.run(panel, pool, ranked, matrixFraction, m, randomSets, seed, alpha, intact, bar::stepBy);
+                    r = DeficitMatrix.run(panel, pool, ranked, matrixFraction, m, randomSets, common.seed, alpha, intact, bar::stepBy);
                 }
                 CausalRun.writeMatrix(dir, r, mode);
                 w.printf("lesion-deficit matrix (%s ablation of each network's top %s; deficit = %s; rows network, columns bank):%n", mode,
-                        Tsv(matrixFraction), panel.decoder() ? "Δ mean NLL, nats/token" : "Δ −margin");
+                        number(matrixFraction), panel.decoder() ? "Δ mean NLL, nats/token" : "Δ −margin");
                 w.printf("%-18s", "");
                 for (String b : banks) w.printf(" %12s", b.length() > 12 ? b.substring(0, 12) : b);
                 w.println();
@@ -141,24 +123,25 @@ public final class LesionCommand implements Callable<Integer> {
                 Lesion.Result r;
                 try (ProgressBar bar = Progress.bar("lesion " + network, evals, " lesions", 1)) {
                     r = Lesion.run(network, panel, pool, n.ranked(), CausalRun.bits(n.ranked()), panel.index(network), panel.index(CausalRun.CONTROL),
-                            new Lesion.Settings(m, fractions, randomSets, seed), intact, bar::stepBy);
+                            new Lesion.Settings(m, fractions, randomSets, common.seed), intact, bar::stepBy);
                 }
                 CausalRun.writeLesion(dir, r, banks, mode, n.threshold());
                 w.printf("lesion of network %s (%d units at %s), %s ablation, %d matched random sets:%n", network, n.ranked().length, n.threshold(),
                         mode, randomSets);
                 w.printf("%-9s %6s %12s %12s %12s %12s %8s%n", "fraction", "units", "Δtask", "Δcontrol", "specificity", "effect(SD)", "p");
                 for (Lesion.Summary s : r.summaries()) {
-                    w.printf("%-9s %6d %12.4f %12.4f %12.4f %12.2f %8.4f%n", Tsv(s.fraction()), s.units(), s.deficitTask(), s.deficitControl(),
+                    w.printf("%-9s %6d %12.4f %12.4f %12.4f %12.2f %8.4f%n", number(s.fraction()), s.units(), s.deficitTask(), s.deficitControl(),
                             s.specificity(), s.effectSize(), s.p());
                 }
             }
         }
-        org.llmri.causal.CausalReport.write(study, dir);
+        org.llmri.causal.CausalReport.write(common.study, dir);
         w.printf("wrote %s (%.1f s)%n", dir, (System.nanoTime() - t0) / 1e9);
         return 0;
     }
 
-    static String Tsv(double v) {
+    /** A number as the TSV files write it (shortest form that reads back the same). */
+    static String number(double v) {
         return org.llmri.io.Tsv.formatNumber(v);
     }
 }

@@ -1,7 +1,6 @@
 package org.llmri.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -14,7 +13,7 @@ import org.llmri.causal.UnitPool;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /** {@code llmri steer}: add alpha · (task mean − control mean) to a network's units; dose-response against random sets. */
 @Command(name = "steer", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false, versionProvider = Main.Version.class,
@@ -24,8 +23,7 @@ import picocli.CommandLine.Parameters;
 public final class SteerCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "STUDY_DIR", description = "A finished study (scan/ and glm/).")
-    Path study;
+    @Mixin CausalOptions common;
 
     @Option(names = "--network", required = true, paramLabel = "TASK", description = "The task whose network to steer.")
     String network;
@@ -39,37 +37,21 @@ public final class SteerCommand implements Callable<Integer> {
     @Option(names = "--new-tokens", defaultValue = "24", description = "Tokens generated per neutral prompt (decoders; 0: no generation).")
     int newTokens;
 
-    @Option(names = "--correction", defaultValue = "fwe", description = "Which of the GLM's masks defines a network.")
-    String correction;
-
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the random sets.")
-    long seed;
-
-    @Option(names = "--batch-size", defaultValue = "16", description = "Held-out texts per forward pass.")
-    int batch;
-
-    @Option(names = "--model", paramLabel = "MODEL", description = "Use this model instead of the one the scan recorded.")
-    String model;
-
-    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default STUDY_DIR/causal).")
-    Path out;
-
     @Override
     public Integer call() throws Exception {
-        return CausalRun.holdingStudy(study, out, "steer", this::locked);
+        return common.holding("steer", this::locked);
     }
 
     private Integer locked() throws Exception {
         if (alphas.length == 0 || alphas[0] != 0) throw new LlmriException("--alpha must start with 0 (the unsteered reference)");
-        StudyData data = StudyData.open(study);
+        StudyData data = StudyData.open(common.study);
         data.task(network);
-        StudyData.Network n = data.network(network, correction);
+        StudyData.Network n = data.network(network, common.correction);
         if (n.ranked().length == 0) throw new LlmriException("network " + network + " is empty at " + n.threshold() + "; nothing to steer");
-        Path dir = out != null ? out : study.resolve("causal");
-        Files.createDirectories(dir);
+        Path dir = common.outDir();
         PrintWriter w = spec.commandLine().getOut();
         long t0 = System.nanoTime();
-        try (CausalRun run = new CausalRun(data, model, batch)) {
+        try (CausalRun run = new CausalRun(data, common.model, common.batch)) {
             UnitPool pool;
             try (ProgressBar bar = Progress.bar("scan statistics", run.scanRuns(), " runs", 1)) {
                 pool = run.pool(bar::stepBy);
@@ -79,21 +61,21 @@ public final class SteerCommand implements Callable<Integer> {
             try (ProgressBar bar = Progress.bar("steer " + network, (long) alphas.length * (randomSets + 1), " points", 1)) {
                 r = Steer.run(network, panel, pool, n.ranked(), CausalRun.bits(n.ranked()), run.direction(network), panel.index(network),
                         panel.index(CausalRun.CONTROL), panel.decoder() ? run.neutralPrompts() : java.util.List.of(), run.taskTokens(network),
-                        run::decode, new Steer.Settings(alphas, randomSets, seed, panel.decoder() ? newTokens : 0), bar::stepBy);
+                        run::decode, new Steer.Settings(alphas, randomSets, common.seed, panel.decoder() ? newTokens : 0), bar::stepBy);
             }
             CausalRun.writeSteer(dir, r);
             w.printf("steering network %s (%d units at %s; direction norm %.4g), outcome %s, %d matched random sets:%n", network, n.ranked().length,
                     n.threshold(), r.norm(), r.outcome(), randomSets);
             w.printf("%-6s %12s %12s %22s %8s%s%n", "alpha", "network", "random", "random 5-95%", "p", panel.decoder() ? "   task-token rate net/random" : "");
             for (Steer.Dose d : r.doses()) {
-                w.printf("%-6s %12.4f %12.4f %10.4f..%-10.4f %8.4f", LesionCommand.Tsv(d.alpha()), d.network(), d.randomMean(), d.randomLow(),
+                w.printf("%-6s %12.4f %12.4f %10.4f..%-10.4f %8.4f", LesionCommand.number(d.alpha()), d.network(), d.randomMean(), d.randomLow(),
                         d.randomHigh(), d.p());
                 if (panel.decoder()) w.printf("   %.3f / %.3f", d.networkRate(), d.randomRate());
                 w.println();
             }
-            for (Steer.Example e : r.examples()) w.printf("  alpha %s: %s|%s%n", LesionCommand.Tsv(e.alpha()), e.prompt(), e.text().replace('\n', ' '));
+            for (Steer.Example e : r.examples()) w.printf("  alpha %s: %s|%s%n", LesionCommand.number(e.alpha()), e.prompt(), e.text().replace('\n', ' '));
         }
-        org.llmri.causal.CausalReport.write(study, dir);
+        org.llmri.causal.CausalReport.write(common.study, dir);
         w.printf("wrote %s (%.1f s)%n", dir, (System.nanoTime() - t0) / 1e9);
         return 0;
     }
