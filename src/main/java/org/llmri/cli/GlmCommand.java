@@ -160,6 +160,7 @@ public final class GlmCommand implements Callable<Integer> {
                 ResourceGuard.warnIfLong(opts, units, timePoints, warn);
                 InferenceLevel level = InferenceLevel.parse(inference);
                 PromptLevelDataset.Family family = PromptLevelDataset.Family.parse(fwerFamily);
+                ResourceGuard.checkGlmHeap(input.dataset, found, level, family, opts, heap);
                 if (level == InferenceLevel.TOKEN) {
                     warnTokenLevel(corr, org.llmri.dataset.Runs.complete(input.dataset).get(0).events());
                 }

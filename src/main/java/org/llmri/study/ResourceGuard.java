@@ -1,12 +1,19 @@
 package org.llmri.study;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.llmri.LlmriException;
+import org.llmri.dataset.Dataset;
+import org.llmri.dataset.RunFile;
 import org.llmri.glm.Correction;
+import org.llmri.glm.Events;
 import org.llmri.glm.GlmOptions;
 import org.llmri.glm.InferenceLevel;
 import org.llmri.glm.PromptLevelDataset;
@@ -81,8 +88,32 @@ public final class ResourceGuard {
             blockValues += r.taskBlocks() + 4;
         }
         int K = byTask.size();
-        long chunks = Math.max(1, Math.min(opts.permutations(), 4L * Math.max(1, opts.threads())));
         long reading = 28 * units * maxPrompts; // one run's statistics (sum, sum of squares) and its means as read and saved
+        long glm = glmLive(runs, units, level, family, opts);
+        long maps = 8 * units * (runs.size() + K);
+        long overlap = 0;
+        if (level == InferenceLevel.PROMPT) {
+            for (long[] t : byTask.values()) overlap += 8 * units * (t[1] + t[0]);
+            overlap += reading + 8 * units * (1 + maxPrompts) * Math.max(1, Runtime.getRuntime().availableProcessors());
+        }
+        long decoding = repeated ? 8 * units * blockValues : 0;
+        return (long) (GC_HEADROOM * Math.max(glm, maps + Math.max(overlap, decoding))) + ANALYSIS_MARGIN;
+    }
+
+    /** The bytes the prompt-level GLM alone holds live at its peak (none for the token-level GLM, which streams). */
+    static long glmLive(List<org.llmri.scan.Scanner.PlannedRun> runs, long units, InferenceLevel level, PromptLevelDataset.Family family,
+                        GlmOptions opts) {
+        Map<String, long[]> byTask = new LinkedHashMap<>(); // task -> {runs, prompts}
+        long maxPrompts = 0;
+        for (var r : runs) {
+            long[] t = byTask.computeIfAbsent(r.task(), k -> new long[2]);
+            t[0]++;
+            t[1] += r.prompts();
+            maxPrompts = Math.max(maxPrompts, r.prompts());
+        }
+        int K = byTask.size();
+        long chunks = Math.max(1, Math.min(opts.permutations(), 4L * Math.max(1, opts.threads())));
+        long reading = 28 * units * maxPrompts;
         long glm = 0;
         if (level == InferenceLevel.PROMPT) {
             if (family == PromptLevelDataset.Family.TASKS) {
@@ -99,14 +130,40 @@ public final class ResourceGuard {
             }
             glm += reading;
         }
-        long maps = 8 * units * (runs.size() + K);
-        long overlap = 0;
-        if (level == InferenceLevel.PROMPT) {
-            for (long[] t : byTask.values()) overlap += 8 * units * (t[1] + t[0]);
-            overlap += reading + 8 * units * (1 + maxPrompts) * Math.max(1, Runtime.getRuntime().availableProcessors());
+        return glm;
+    }
+
+    /**
+     * Refuses, in one line, a prompt-level {@code glm --dataset} whose fit cannot hold in {@code heap} bytes (the study
+     * checks this and the stages after it before its scan; this is the check for the GLM run on its own).
+     */
+    public static void checkGlmHeap(Path dataset, List<RunFile> runs, InferenceLevel level, PromptLevelDataset.Family family,
+                                    GlmOptions opts, long heap) {
+        if (level != InferenceLevel.PROMPT || runs.isEmpty()) return;
+        Path unitsFile = dataset.resolve(Dataset.UNITS_FILE);
+        if (!Files.isRegularFile(unitsFile)) return; // the GLM names the missing file
+        long units;
+        try (var lines = Files.lines(unitsFile)) {
+            units = Math.max(0, lines.count() - 1);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return;
         }
-        long decoding = repeated ? 8 * units * blockValues : 0;
-        return (long) (GC_HEADROOM * Math.max(glm, maps + Math.max(overlap, decoding))) + ANALYSIS_MARGIN;
+        List<org.llmri.scan.Scanner.PlannedRun> planned = new ArrayList<>();
+        for (RunFile r : runs) {
+            List<Events.Event> ev = Events.read(r.events()).events();
+            int blocks = 0;
+            for (int i = 0; i < ev.size(); i++) {
+                boolean task = "task".equals(ev.get(i).trialType());
+                if (task && (i == 0 || !"task".equals(ev.get(i - 1).trialType()))) blocks++;
+            }
+            planned.add(new org.llmri.scan.Scanner.PlannedRun(r.task(), ev.size(), blocks));
+        }
+        long need = (long) (GC_HEADROOM * glmLive(planned, units, level, family, opts)) + ANALYSIS_MARGIN;
+        if (need > heap) {
+            throw new LlmriException(String.format(Locale.ROOT, "%s: the prompt-level GLM needs about %s of heap for %,d units over %d runs,"
+                    + " the heap holds %s; raise it (LLMRI_JAVA_OPTS=-Xmx%dg) or analyse fewer units", dataset, gib(need), units, runs.size(),
+                    gib(heap), (need + (1L << 30) - 1 >> 30) + 1));
+        }
     }
 
     /** The study's stages after the scan, as the scan checks them before its first run. */

@@ -149,4 +149,24 @@ class AnalysisHeapTest {
         long token = ResourceGuard.analysisHeap(paradigm(3), u67, InferenceLevel.TOKEN, PromptLevelDataset.Family.MAP, opts, true);
         assertThat(token).isEqualTo((long) (ResourceGuard.GC_HEADROOM * (8 * u67 * (18 + 6) + 8 * u67 * 18 * (2 + 4))) + ResourceGuard.ANALYSIS_MARGIN);
     }
+
+    @Test
+    void theGlmOnItsOwnIsRefusedInOneLineWhenItsFitCannotHoldInTheHeap(@TempDir Path dir) {
+        Path target = dir.resolve("scan");
+        ScanStage.scan(small(), target, false, org.llmri.scan.ScanListener.NONE, null, null);
+        var runs = org.llmri.dataset.Runs.complete(target);
+        GlmOptions opts = GlmOptions.defaults();
+        // what the study asks for covers the GLM alone, which holds less than the GLM and networks together
+        long glm = (long) (ResourceGuard.GC_HEADROOM * ResourceGuard.glmLive(paradigm(2), 3_392, InferenceLevel.PROMPT,
+                PromptLevelDataset.Family.MAP, opts)) + ResourceGuard.ANALYSIS_MARGIN;
+        assertThat(glm).isLessThanOrEqualTo(ResourceGuard.analysisHeap(paradigm(2), 3_392, InferenceLevel.PROMPT,
+                PromptLevelDataset.Family.MAP, opts, true));
+        // the runs read back from the scan's events are the runs the study planned: the same estimate
+        ResourceGuard.checkGlmHeap(target, runs, InferenceLevel.PROMPT, PromptLevelDataset.Family.MAP, opts, glm);
+        assertThatThrownBy(() -> ResourceGuard.checkGlmHeap(target, runs, InferenceLevel.PROMPT, PromptLevelDataset.Family.MAP, opts, glm - 1))
+                .isInstanceOf(LlmriException.class).hasMessageStartingWith(target.toString())
+                .hasMessageContaining("3,392 units over 12 runs").hasMessageContaining("LLMRI_JAVA_OPTS=-Xmx").hasMessageNotContaining("\n");
+        // the token-level GLM streams its statistics: not refused
+        ResourceGuard.checkGlmHeap(target, runs, InferenceLevel.TOKEN, PromptLevelDataset.Family.MAP, opts, 1);
+    }
 }
