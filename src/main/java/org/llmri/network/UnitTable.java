@@ -59,13 +59,13 @@ public final class UnitTable {
     private final int[] kindOfTap;
     private final int[] levelOfTap;
 
-    private UnitTable(List<Tap> taps, int[] tapOf, int[] indexOf) {
+    private UnitTable(List<Tap> taps, int[] tapOf, int[] indexOf, List<String> kindOrder) {
         this.taps = List.copyOf(taps);
         this.tapOf = tapOf;
         this.indexOf = indexOf;
         List<String> kindList = new ArrayList<>();
         for (Tap t : taps) if (!kindList.contains(t.kind())) kindList.add(t.kind());
-        kindList.sort(Comparator.comparingInt(k -> KIND_ORDER.contains(k) ? KIND_ORDER.indexOf(k) : KIND_ORDER.size()));
+        kindList.sort(Comparator.comparingInt(k -> kindOrder.contains(k) ? kindOrder.indexOf(k) : kindOrder.size()));
         this.kinds = List.copyOf(kindList);
         this.levels = List.copyOf(orderLevels(taps));
         this.kindOfTap = new int[taps.size()];
@@ -106,8 +106,13 @@ public final class UnitTable {
     /** One row of units.tsv, for building a table in code. */
     public record Row(String tap, String kind, int layer, int index) {}
 
-    /** A table whose unit {@code i} is {@code rows.get(i)}. */
+    /** A table whose unit {@code i} is {@code rows.get(i)}, its kinds ordered as an OPT layer computes them ({@link #KIND_ORDER}). */
     public static UnitTable of(List<Row> rows) {
+        return of(rows, KIND_ORDER);
+    }
+
+    /** A table whose unit {@code i} is {@code rows.get(i)}; kinds in {@code kindOrder}, those not in it after, by first appearance. */
+    public static UnitTable of(List<Row> rows, List<String> kindOrder) {
         Map<String, List<int[]>> members = new LinkedHashMap<>();
         Map<String, Row> first = new LinkedHashMap<>();
         for (int u = 0; u < rows.size(); u++) {
@@ -134,14 +139,21 @@ public final class UnitTable {
             Row r = first.get(e.getKey());
             taps.add(new Tap(e.getKey(), r.kind(), r.layer(), units));
         }
-        return new UnitTable(taps, tapOf, indexOf);
+        return new UnitTable(taps, tapOf, indexOf, kindOrder);
     }
 
-    /** Reads units.tsv (columns {@code unit tap kind layer index}, others ignored); row i must be unit i. */
+    /**
+     * Reads units.tsv (columns {@code unit tap kind layer index}, others ignored); row i must be unit i. The kinds
+     * take the order of the scan's {@code y} column (the model's own order of a layer's taps) when every kind has one
+     * y, else {@link #KIND_ORDER}.
+     */
     public static UnitTable load(Path unitsTsv) {
         Tsv.Table t = Tsv.read(unitsTsv);
         int cUnit = t.columnIndex("unit"), cTap = t.columnIndex("tap"), cKind = t.columnIndex("kind");
         int cLayer = t.columnIndex("layer"), cIndex = t.columnIndex("index");
+        int cY = t.hasColumn("y") ? t.columnIndex("y") : -1;
+        Map<String, String> yOfKind = new LinkedHashMap<>();
+        boolean oneYPerKind = cY >= 0;
         List<Row> rows = new ArrayList<>(t.rows().size());
         for (int i = 0; i < t.rows().size(); i++) {
             List<String> r = t.rows().get(i);
@@ -154,10 +166,21 @@ public final class UnitTable {
             String tap = r.get(cTap).strip(), kind = r.get(cKind).strip();
             if (tap.isEmpty() || kind.isEmpty()) throw new LlmriException(where + "empty tap or kind");
             rows.add(new Row(tap, kind, layer, parseInt(where, "index", r.get(cIndex))));
+            if (oneYPerKind) oneYPerKind = r.get(cY).strip().equals(yOfKind.computeIfAbsent(kind, k -> r.get(cY).strip()));
         }
         if (rows.isEmpty()) throw new LlmriException(unitsTsv + ": no units");
+        List<String> kindOrder = KIND_ORDER;
+        if (oneYPerKind) {
+            try {
+                Map<String, Integer> y = new LinkedHashMap<>();
+                for (var e : yOfKind.entrySet()) y.put(e.getKey(), Integer.parseInt(e.getValue()));
+                kindOrder = y.keySet().stream().sorted(Comparator.comparingInt(y::get)).toList();
+            } catch (NumberFormatException e) {
+                // not the scan's layout: keep the OPT order
+            }
+        }
         try {
-            return of(rows);
+            return of(rows, kindOrder);
         } catch (LlmriException e) {
             throw new LlmriException(unitsTsv + ": " + e.getMessage().replaceFirst("^units: ", ""));
         }

@@ -96,6 +96,28 @@ class NetworkTest {
     }
 
     @Test
+    void kindsFollowTheModelsOwnOrderFromTheScansYColumn() throws Exception {
+        // an encoder's layer (BERT's kinds, which OPT's order does not list but for residual): as the scan laid them out
+        Path f = dir.resolve("units.tsv");
+        Files.writeString(f, """
+                unit	tap	kind	layer	index	x	y	z
+                0	encoder.layer.0	residual	0	0	0	3	1
+                1	embeddings	embeddings	n/a	0	0	0	0
+                2	encoder.layer.0.intermediate.dense	intermediate	0	0	0	2	1
+                3	encoder.layer.0.attention.self.query	query	0	0	0	1	1
+                """);
+        assertThat(UnitTable.load(f).kinds()).containsExactly("embeddings", "query", "intermediate", "residual");
+        // without a y column (a table made elsewhere): OPT's order, then the rest by first appearance
+        Files.writeString(f, """
+                unit	tap	kind	layer	index
+                0	encoder.layer.0	residual	0	0
+                1	embeddings	embeddings	n/a	0
+                2	encoder.layer.0.intermediate.dense	intermediate	0	0
+                """);
+        assertThat(UnitTable.load(f).kinds()).containsExactly("residual", "embeddings", "intermediate");
+    }
+
+    @Test
     void badUnitsTsvNamesFileAndLine() throws Exception {
         Path f = dir.resolve("units.tsv");
         Files.writeString(f, "unit\ttap\tkind\tlayer\tindex\n0\tembed\tembed\tn/a\t0\n1\tlayers.0.fc1\tfc1\tzero\t0\n");
