@@ -27,8 +27,6 @@ import picocli.CommandLine.Mixin;
 public final class LesionCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Mixin CausalOptions common;
-
     @Option(names = "--network", paramLabel = "TASK", description = "The task whose network to lesion.")
     String network;
 
@@ -49,6 +47,9 @@ public final class LesionCommand implements Callable<Integer> {
 
     @Option(names = "--alpha", defaultValue = "0.05", description = "BH-FDR level for double dissociations (--all).")
     double alpha;
+
+    /** The study folder and the options lesion and steer share; listed after this command's own. */
+    @Mixin CausalOptions common;
 
     @Override
     public Integer call() throws Exception {

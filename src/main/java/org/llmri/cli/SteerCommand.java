@@ -23,8 +23,6 @@ import picocli.CommandLine.Mixin;
 public final class SteerCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Mixin CausalOptions common;
-
     @Option(names = "--network", required = true, paramLabel = "TASK", description = "The task whose network to steer.")
     String network;
 
@@ -36,6 +34,9 @@ public final class SteerCommand implements Callable<Integer> {
 
     @Option(names = "--new-tokens", defaultValue = "24", description = "Tokens generated per neutral prompt (decoders; 0: no generation).")
     int newTokens;
+
+    /** The study folder and the options lesion and steer share; listed after this command's own. */
+    @Mixin CausalOptions common;
 
     @Override
     public Integer call() throws Exception {
