@@ -78,15 +78,9 @@ public final class ResourceGuard {
      */
     public static long analysisHeap(List<org.llmri.scan.Scanner.PlannedRun> runs, long units, InferenceLevel level,
                                     PromptLevelDataset.Family family, GlmOptions opts, boolean repeated) {
-        Map<String, long[]> byTask = new LinkedHashMap<>(); // task -> {runs, prompts}
-        long maxPrompts = 0, blockValues = 0;
-        for (var r : runs) {
-            long[] t = byTask.computeIfAbsent(r.task(), k -> new long[2]);
-            t[0]++;
-            t[1] += r.prompts();
-            maxPrompts = Math.max(maxPrompts, r.prompts());
-            blockValues += r.taskBlocks() + 4;
-        }
+        Map<String, long[]> byTask = byTask(runs);
+        long maxPrompts = maxPrompts(runs), blockValues = 0;
+        for (var r : runs) blockValues += r.taskBlocks() + 4;
         int K = byTask.size();
         long reading = 28 * units * maxPrompts; // one run's statistics (sum, sum of squares) and its means as read and saved
         long glm = glmLive(runs, units, level, family, opts);
@@ -103,17 +97,10 @@ public final class ResourceGuard {
     /** The bytes the prompt-level GLM alone holds live at its peak (none for the token-level GLM, which streams). */
     static long glmLive(List<org.llmri.scan.Scanner.PlannedRun> runs, long units, InferenceLevel level, PromptLevelDataset.Family family,
                         GlmOptions opts) {
-        Map<String, long[]> byTask = new LinkedHashMap<>(); // task -> {runs, prompts}
-        long maxPrompts = 0;
-        for (var r : runs) {
-            long[] t = byTask.computeIfAbsent(r.task(), k -> new long[2]);
-            t[0]++;
-            t[1] += r.prompts();
-            maxPrompts = Math.max(maxPrompts, r.prompts());
-        }
+        Map<String, long[]> byTask = byTask(runs);
         int K = byTask.size();
         long chunks = Math.max(1, Math.min(opts.permutations(), 4L * Math.max(1, opts.threads())));
-        long reading = 28 * units * maxPrompts;
+        long reading = 28 * units * maxPrompts(runs);
         long glm = 0;
         if (level == InferenceLevel.PROMPT) {
             if (family == PromptLevelDataset.Family.TASKS) {
@@ -131,6 +118,21 @@ public final class ResourceGuard {
             glm += reading;
         }
         return glm;
+    }
+
+    /** Per task, in first-seen order: {runs, prompts over those runs}. */
+    private static Map<String, long[]> byTask(List<org.llmri.scan.Scanner.PlannedRun> runs) {
+        Map<String, long[]> byTask = new LinkedHashMap<>();
+        for (var r : runs) {
+            long[] t = byTask.computeIfAbsent(r.task(), k -> new long[2]);
+            t[0]++;
+            t[1] += r.prompts();
+        }
+        return byTask;
+    }
+
+    private static long maxPrompts(List<org.llmri.scan.Scanner.PlannedRun> runs) {
+        return runs.stream().mapToLong(org.llmri.scan.Scanner.PlannedRun::prompts).max().orElse(0);
     }
 
     /**
